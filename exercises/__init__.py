@@ -1,0 +1,1 @@
+"""Learner files: one module per exercise group (see README.md)."""

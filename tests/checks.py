@@ -1,0 +1,153 @@
+"""Comparisons that teach: mismatch text in torch.testing's words, plus the hint of the closest known mistake.
+
+Used by the public tests and by the grader's judge, so a learner reads the same wording in both. Nothing here
+imports torch: tensors are recognised by duck typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from tests.hints import render
+
+# (rtol, atol) per dtype: torch.testing.assert_close's defaults, written once for the kit.
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "float64": (1e-7, 1e-7),
+    "float32": (1.3e-6, 1e-5),
+    "float16": (1e-3, 1e-5),
+    "bfloat16": (1.6e-2, 1e-5),
+}
+
+
+class Feedback(AssertionError):
+    """A failed check whose message is complete feedback: shown without a traceback."""
+
+
+def as_numpy(value: Any) -> np.ndarray | None:
+    """numpy view of an array-like result (a torch tensor on any device included); None if it is not one."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor, without importing torch
+        t = value.detach().cpu()
+        if str(t.dtype) == "torch.bfloat16":
+            t = t.float()
+        return t.numpy()
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    return None
+
+
+def tolerance(dtype: Any) -> tuple[float, float]:
+    name = str(dtype).removeprefix("torch.")
+    return TOLERANCES.get(name, TOLERANCES["float64"])
+
+
+def mismatch(
+    actual: Any, expected: np.ndarray, rtol: float | None = None, atol: float | None = None
+) -> str | None:
+    """None when actual matches expected; else one line saying how it differs (torch.testing's wording)."""
+    a = as_numpy(actual)
+    if a is None:
+        return f"expected an array, got {type(actual).__name__}"
+    e = np.asarray(expected)
+    if a.shape != e.shape:
+        return f"shape {a.shape}, expected {e.shape}"
+    if rtol is None or atol is None:
+        rtol, atol = tolerance(e.dtype)
+    if a.size == 0:
+        return None
+    af, ef = a.astype(np.float64), e.astype(np.float64)
+    bad_nan = np.isnan(af) != np.isnan(ef)
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(af - ef)
+        ok = (diff <= atol + rtol * np.abs(ef)) | ((af == ef) & ~np.isnan(af))
+    ok &= ~bad_nan
+    ok |= np.isnan(af) & np.isnan(ef)
+    if ok.all():
+        return None
+    k, n = int((~ok).sum()), ok.size
+    d = np.where(ok, 0.0, np.nan_to_num(diff, nan=np.inf))
+    idx = np.unravel_index(int(np.argmax(d)), d.shape)
+    where = tuple(int(i) for i in idx)
+    if not np.isfinite(af).all():
+        return f"mismatched elements: {k} / {n}; the result holds NaN or inf (first bad value at {where})"
+    return (
+        f"mismatched elements: {k} / {n}; greatest absolute difference: {float(d[idx]):.3g} at index "
+        f"{where} (up to {atol:.1g} + {rtol:.1g}·|expected| allowed)"
+    )
+
+
+def choose_hint(
+    got: Mapping[str, Any], mistakes: Mapping[str, Mapping[str, np.ndarray]], only: set[str] | None = None
+) -> str | None:
+    """The id of the first known mistake whose outputs the learner's outputs reproduce, or None.
+
+    A mistake matches when every output it changed is matched by the learner's output (same shape, values
+    within the dtype's tolerance). ``only`` restricts the outputs considered (those the learner got wrong).
+    """
+    for hint_id, outs in mistakes.items():
+        names = [n for n in outs if only is None or n in only]
+        if names and all(n in got and mismatch(got[n], outs[n]) is None for n in names):
+            return hint_id
+    return None
+
+
+def generic_hint(actual: Any, expected: np.ndarray) -> str | None:
+    """Hints that need no stored mistake: not an array, wrong shape, NaN, wrong dtype."""
+    a = as_numpy(actual)
+    if a is None:
+        return "not-array"
+    if a.shape != np.asarray(expected).shape:
+        return "shape"
+    if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+        return "nan"
+    return None
+
+
+def check_outputs(
+    got: Mapping[str, Any],
+    expected: Mapping[str, np.ndarray],
+    mistakes: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    *,
+    call: str,
+    names: list[str] | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    check_dtype: bool = True,
+) -> None:
+    """Fail with feedback unless every named output of ``got`` matches ``expected``."""
+    __tracebackhide__ = True
+    names = names or list(expected)
+    problems: list[str] = []
+    wrong: set[str] = set()
+    generic: str | None = None
+    for name in names:
+        value = got.get(name)
+        why = mismatch(value, expected[name], rtol, atol)
+        a = as_numpy(value)
+        if why is None and check_dtype and a is not None and a.dtype != expected[name].dtype:
+            why = f"dtype {a.dtype}, expected {expected[name].dtype}"
+            generic = generic or "dtype"
+        if why is not None:
+            problems.append(f"{name}: {why}")
+            wrong.add(name)
+            generic = generic or generic_hint(value, expected[name])
+    if not problems:
+        return
+    hint = choose_hint(got, mistakes or {}, only=wrong) or generic
+    lines = [f"{call}:", *(f"  {p}" for p in problems)]
+    if hint:
+        lines.append(render(hint))
+    raise Feedback("\n".join(lines))
+
+
+def fail(call: str, problem: str, hint_id: str | None = None) -> None:
+    """Fail a property check with one line of feedback and an optional hint."""
+    __tracebackhide__ = True
+    lines = [f"{call}:", f"  {problem}"]
+    if hint_id:
+        lines.append(render(hint_id))
+    raise Feedback("\n".join(lines))

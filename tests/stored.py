@@ -1,0 +1,83 @@
+"""Stored public cases: fixed inputs, the reference's outputs, and the outputs of known mistakes.
+
+Each public test module declares ``STORED = {case_name: Spec(make, run)}``: ``make()`` builds the fixed inputs
+(deterministic), ``run(module, **inputs)`` calls the learner-facing API and returns a dict of numpy arrays.
+``python -m grader sync`` runs every spec on ``solutions/`` and on each mutant of the group and writes
+``tests/data/<group>.npz``; tests compare against the file and never call the reference at test time.
+
+npz keys: ``<case>/in/<name>``, ``<case>/out/<name>`` and ``<case>/mistake/<hint-id>/<name>`` (a mistake's
+outputs, kept only where they differ from the reference's).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Spec:
+    make: Callable[[], dict[str, Any]]
+    run: Callable[..., dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Stored:
+    name: str
+    inputs: dict[str, np.ndarray]
+    expected: dict[str, np.ndarray]
+    mistakes: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def args(self) -> dict[str, np.ndarray]:
+        """Fresh copies of the inputs: a learner's in-place bug must not leak into the next test."""
+        return copy.deepcopy(dict(self.inputs))
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return tuple(self.inputs[name].shape)
+
+
+def npz_path(group: str) -> Path:
+    return DATA_DIR / f"{group}.npz"
+
+
+@cache
+def load(group: str) -> dict[str, Stored]:
+    path = npz_path(group)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: the stored values come with the kit (instructors: python -m grader sync)"
+        )
+    raw: dict[str, dict[str, Any]] = {}
+    with np.load(path, allow_pickle=False) as f:
+        for key in f.files:
+            case, kind, *rest = key.split("/")
+            entry = raw.setdefault(case, {"in": {}, "out": {}, "mistake": {}})
+            if kind == "mistake":
+                entry["mistake"].setdefault(rest[0], {})[rest[1]] = f[key]
+            else:
+                entry[kind][rest[0]] = f[key]
+    return {
+        case: Stored(case, e["in"], e["out"], e["mistake"]) for case, e in sorted(raw.items())
+    }
+
+
+def flatten(cases: dict[str, tuple[dict, dict, dict[str, dict]]]) -> dict[str, np.ndarray]:
+    """{case: (inputs, outputs, {hint: outputs})} -> npz keys (used by `grader sync`)."""
+    flat: dict[str, np.ndarray] = {}
+    for case, (inputs, outputs, mistakes) in cases.items():
+        for name, value in inputs.items():
+            flat[f"{case}/in/{name}"] = np.asarray(value)
+        for name, value in outputs.items():
+            flat[f"{case}/out/{name}"] = np.asarray(value)
+        for hint, outs in mistakes.items():
+            for name, value in outs.items():
+                flat[f"{case}/mistake/{hint}/{name}"] = np.asarray(value)
+    return flat
