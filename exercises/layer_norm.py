@@ -75,7 +75,7 @@ def layer_norm_backward(
         >>> x = np.array([[1.0, 2.0, 4.0]])
         >>> out, cache = layer_norm_forward(x, np.ones(3), np.zeros(3))
         >>> dx, dgamma, dbeta = layer_norm_backward(np.ones_like(x), cache)
-        >>> dx.round(6), dbeta
-        (array([[0., 0., 0.]]), array([1., 1., 1.]))
+        >>> bool(np.allclose(dx, 0.0)), dbeta  # a constant upstream gradient moves nothing
+        (True, array([1., 1., 1.]))
     """
     raise NotImplementedError("Exercise layer_norm.2: backpropagate through the scale and shift, the variance and the mean")

@@ -123,7 +123,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=[i for i in items if i not in kept])
             items[:] = kept
     for item in items:
-        item.stash[_GROUP] = next((g for g in GROUPS if item.get_closest_marker(g)), "")
+        _board.groups[item.nodeid] = next((g for g in GROUPS if item.get_closest_marker(g)), "")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -136,7 +136,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 # --- reporting: NOT IMPLEMENTED YET, tracebacks-free feedback, scoreboard -----------------------------
 
-_GROUP = pytest.StashKey[str]()
 _NOTIMPL = "notimpl"
 
 
@@ -144,19 +143,30 @@ def _is_stub_error(exc: BaseException | None) -> bool:
     return isinstance(exc, NotImplementedError) and str(exc).startswith("Exercise ")
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    rep = yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+    """Short reports for stubs and Feedback, built without pytest's traceback machinery (fast, no wall)."""
     exc = call.excinfo.value if call.excinfo is not None else None
-    if rep.failed and exc is not None:
-        from tests.checks import Feedback
+    if exc is None:
+        return None
+    from tests.checks import Feedback
 
-        if _is_stub_error(exc) and _impl(item.config) == "exercises":
-            rep.normlab = _NOTIMPL
-            rep.longrepr = f"NOT IMPLEMENTED YET: {exc}"
-        elif isinstance(exc, Feedback):
-            rep.longrepr = f"{item.nodeid}\n{exc}"
-    rep.normlab_group = item.stash.get(_GROUP, "")
+    status = None
+    if _is_stub_error(exc) and _impl(item.config) == "exercises":
+        status, longrepr = _NOTIMPL, f"NOT IMPLEMENTED YET: {exc}"
+    elif isinstance(exc, Feedback):
+        longrepr = f"{item.nodeid}\n{exc}"
+        notes = getattr(exc, "__notes__", None)  # e.g. hypothesis' "Falsifying example: ..."
+        if notes:
+            longrepr += "\n" + "\n".join(notes)
+    else:
+        return None
+    rep = pytest.TestReport(
+        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", longrepr, call.when,
+        duration=call.duration, start=call.start, stop=call.stop, user_properties=item.user_properties,
+    )
+    if status:
+        rep.normlab = status
     return rep
 
 
@@ -169,9 +179,10 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
 class _Scoreboard:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, str]] = defaultdict(dict)  # group -> nodeid -> outcome
+        self.groups: dict[str, str] = {}  # nodeid -> exercise group ("" for kit tests)
 
     def add(self, report: pytest.TestReport) -> None:
-        group = getattr(report, "normlab_group", "")
+        group = self.groups.get(report.nodeid, "")
         if not group:
             return
         outcome = getattr(report, "normlab", None) or report.outcome

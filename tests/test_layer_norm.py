@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from tests.checks import Feedback, check_outputs, fail
 from tests.stored import Spec, load
@@ -91,7 +91,12 @@ def test_forward_does_not_modify_x(ln, stored):
                   names=["x_after"])
 
 
+# An explicit simple example runs first: a stub or a plain bug fails at once, without a search.
+SIMPLE = (np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 5.0]]), np.array([1.5, 0.5, 2.0]), np.array([0.1, -0.2, 0.3]))
+
+
 @given(ln_inputs())
+@example(SIMPLE)
 def test_forward_gives_zero_mean_unit_variance_per_sample(ln, xgb):
     x, gamma, beta = xgb
     out, _ = ln.layer_norm_forward(x, np.ones_like(gamma), np.zeros_like(beta), eps=0.0)
@@ -110,6 +115,7 @@ def test_forward_gives_zero_mean_unit_variance_per_sample(ln, xgb):
 
 
 @given(ln_inputs())
+@example(SIMPLE)
 def test_forward_applies_gamma_then_beta(ln, xgb):
     x, gamma, beta = xgb
     plain, _ = ln.layer_norm_forward(x, np.ones_like(gamma), np.zeros_like(beta))

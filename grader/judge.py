@@ -1,0 +1,122 @@
+"""Judges: parent-side comparisons of a learner's outputs with the reference's, plus the hint choice.
+
+Wording and tolerances come from tests/checks.py (one place for the kit). Hints are chosen by matching the
+learner's outputs to the outputs of the group's mutants on the *same* inputs, never by re-deriving a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from grader.cases import JudgeContext, Outputs, Verdict, upcast64
+from tests.checks import as_numpy, choose_hint, generic_hint, mismatch
+
+Judge = Callable[[JudgeContext], Verdict]
+
+
+def learner_array(outputs: Outputs, name: str) -> np.ndarray | None:
+    value = outputs.get(name)
+    return value if isinstance(value, np.ndarray) else None
+
+
+def compare(
+    got: Outputs,
+    expected: Outputs,
+    names: Sequence[str],
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    dtypes: dict[str, str] | None = None,
+) -> tuple[list[str], set[str], str | None]:
+    """(problems, wrong output names, generic hint) for ``names``; empty problems when all match.
+
+    ``dtypes`` maps an output name to the dtype the learner's array must have (default: expected's dtype).
+    """
+    problems: list[str] = []
+    wrong: set[str] = set()
+    generic: str | None = None
+    for name in names:
+        value, ref = got.get(name), expected[name]
+        if not isinstance(value, np.ndarray):
+            problems.append(f"{name}: expected an array, got {type(value).__name__}")
+            wrong.add(name)
+            generic = generic or "not-array"
+            continue
+        ref = np.asarray(ref)
+        why = mismatch(value, ref, rtol, atol)
+        want = (dtypes or {}).get(name, str(ref.dtype))
+        if why is None and want and str(value.dtype) != want:
+            why, generic = f"dtype {value.dtype}, expected {want}", generic or "dtype"
+        if why is not None:
+            problems.append(f"{name}: {why}")
+            wrong.add(name)
+            generic = generic or generic_hint(value, ref)
+    return problems, wrong, generic
+
+
+def close(
+    *names: str,
+    rtol: float | None = None,
+    atol: float | None = None,
+    exact64: bool = False,
+    check_dtype: bool = True,
+) -> Judge:
+    """Judge: the named outputs match the reference's within the dtype's tolerance.
+
+    exact64: compare with the reference run on float64 upcasts of the inputs (tolerance from the learner's
+    dtype), the fairest judge of a float32/float16 result; the learner's dtype is still checked against the
+    reference run on the original inputs.
+    """
+
+    def judge(ctx: JudgeContext) -> Verdict:
+        same = ctx.reference
+        expected = ctx.reference_for(upcast64(ctx.inputs)) if exact64 else same
+        dtypes = {n: str(np.asarray(same[n]).dtype) for n in names} if check_dtype else {n: "" for n in names}
+        tol_r, tol_a = rtol, atol
+        if exact64 and (rtol is None or atol is None):
+            from tests.checks import tolerance
+
+            tol_r, tol_a = tolerance(np.asarray(same[names[0]]).dtype)
+        problems, wrong, generic = compare(ctx.outputs, expected, names, rtol=tol_r, atol=tol_a,
+                                           dtypes=dtypes)
+        if not problems:
+            return Verdict.ok()
+        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, same), only=wrong) or generic
+        return Verdict(False, "; ".join(problems), hint)
+
+    return judge
+
+
+def _changed(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[str, Any]]:
+    """Each mutant's outputs that differ from the reference's (only those can identify a mistake)."""
+    out: dict[str, dict[str, Any]] = {}
+    for hint, outs in mutants.items():
+        diff = {}
+        for k, v in outs.items():
+            if k not in reference:
+                continue
+            a, r = as_numpy(v), as_numpy(reference[k])
+            if a is None or r is None:
+                if v != reference[k]:
+                    diff[k] = v
+            elif mismatch(a, r) is not None or a.dtype != r.dtype:
+                diff[k] = a
+        if diff and hint not in out:
+            out[hint] = diff
+    return out
+
+
+def all_of(*judges: Judge) -> Judge:
+    """Judge: every judge passes (the first failure is reported)."""
+
+    def judge(ctx: JudgeContext) -> Verdict:
+        for j in judges:
+            verdict = j(ctx)
+            if not verdict.passed:
+                return verdict
+        return Verdict.ok()
+
+    return judge
