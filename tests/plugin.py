@@ -114,6 +114,36 @@ def hist(request: pytest.FixtureRequest) -> ModuleType:
 
 # --- collection: kit tests only when asked for; gpu tests skip without CUDA --------------------------
 
+_OTHER_MARKERS = ("slow", "gpu", "kit")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing test files that `-m` cannot select (so `pytest -m layer_norm` never imports torch).
+
+    A file tests/test_<group>.py carries that group's marker; any other test file carries none. The file is
+    skipped only if the -m expression is false for every combination of the other markers.
+    """
+    markexpr = config.getoption("-m") or ""
+    if not markexpr or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    try:
+        from _pytest.mark.expression import Expression
+
+        expr = Expression.compile(markexpr)
+    except Exception:  # noqa: BLE001 - pytest reports a bad expression itself
+        return None
+    stem = collection_path.stem.removeprefix("test_")
+    mine = {stem} if stem in GROUPS else set()
+    for bits in range(2 ** len(_OTHER_MARKERS)):
+        on = mine | {m for i, m in enumerate(_OTHER_MARKERS) if bits >> i & 1}
+        try:
+            if expr.evaluate(lambda name, *a, _on=on, **k: name in _on):
+                return None
+        except Exception:  # noqa: BLE001 - unknown matcher protocol: collect as usual
+            return None
+    return True
+
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     markexpr = config.getoption("-m") or ""
