@@ -1,0 +1,123 @@
+"""`python -m grader release --out DIR [--force]`: the learner bundle, then the leak check over it.
+
+The bundle holds what a learner needs and nothing an instructor keeps: the stubs in exercises/ (plus the
+provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
+pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
+own tests. The leak check (grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle
+is removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+from grader import GROUPS, ROOT
+
+KIT_ONLY_TESTS = {"test_kit.py", "mutant_hints.py"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d = main.__kwdefaults__
+    parser.add_argument("--out", type=Path, required=True, help="folder to create (must be new or empty)")
+    parser.add_argument("--force", action="store_true", default=d["force"],
+                        help="replace a non-empty --out folder")
+
+
+def main(*, out: Path, force: bool = False) -> int:
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if not force:
+            print(f"release: {out} exists and is not empty; pass --force to replace it", file=sys.stderr)
+            return 2
+        if out.resolve() in (ROOT, *ROOT.parents):
+            print(f"release: refusing to replace {out} (it holds the kit)", file=sys.stderr)
+            return 2
+    from grader.leakcheck import check
+
+    staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.resolve().parent))
+    try:
+        build(staging)
+        leaks = check(staging)
+        if leaks:
+            for leak in leaks:
+                print(f"release: LEAK {leak}", file=sys.stderr)
+            print("release: leak check failed; nothing written", file=sys.stderr)
+            return 1
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    print(f"release: {out} ({files} files); leak check passed: no solution code, hidden cases, mutants or variants")
+    return 0
+
+
+def _learner_test_file(name: str) -> bool:
+    """Public group tests (tests/test_<group>.py) and their support modules; never the kit's own tests."""
+    if not name.endswith(".py") or name in KIT_ONLY_TESTS:
+        return False
+    if name.startswith("test_"):
+        return name.removeprefix("test_").removesuffix(".py") in GROUPS
+    return True
+
+
+def _ignore(_dir: str, names: list[str]) -> set[str]:
+    return {n for n in names if n in ("__pycache__", ".pytest_cache", ".hypothesis") or n.endswith(".pyc")}
+
+
+def build(dest: Path) -> None:
+    shutil.copytree(ROOT / "exercises", dest / "exercises", ignore=_ignore)
+    shutil.copytree(ROOT / "data", dest / "data", ignore=_ignore)
+    tests = dest / "tests"
+    tests.mkdir()
+    for path in sorted((ROOT / "tests").iterdir()):
+        if path.is_dir():
+            if path.name == "data":
+                shutil.copytree(path, tests / path.name, ignore=_ignore)
+        elif _learner_test_file(path.name):
+            shutil.copy2(path, tests / path.name)
+    shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
+    shutil.copy2(ROOT / "grader" / "templates" / "README.learner.md", dest / "README.md")
+    (dest / "pyproject.toml").write_text(learner_pyproject())
+
+
+def learner_pyproject() -> str:
+    """The learner's pyproject: the kit's runtime dependencies and pytest settings, no instructor extras."""
+    kit = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = kit["project"]
+    pytest_opts = kit["tool"]["pytest"]["ini_options"]
+    lines = [
+        "[build-system]",
+        'requires = ["setuptools>=68"]',
+        'build-backend = "setuptools.build_meta"',
+        "",
+        "[project]",
+        'name = "normlab-exercises"',
+        f'version = {_toml(project["version"])}',
+        'description = "normlab exercises: layer normalization, weight initialization, weight histograms"',
+        f'requires-python = {_toml(project["requires-python"])}',
+        f"dependencies = {_toml(project['dependencies'])}",
+        "",
+        "[tool.setuptools.packages.find]",
+        'include = ["exercises*"]',
+        "",
+        "[tool.pytest.ini_options]",
+    ]
+    lines += [f"{key} = {_toml(value)}" for key, value in pytest_opts.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[\n" + "".join(f"    {_toml(v)},\n" for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
