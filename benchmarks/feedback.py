@@ -47,7 +47,9 @@ def _env(cold: bool, pycache: str) -> dict[str, str]:
 
 def _time(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     return time.perf_counter() - start, proc.returncode
 
 
@@ -65,9 +67,21 @@ def main() -> int:
     ]
     for group in args.groups.split(","):
         for impl in ("solutions", "exercises"):
-            configs.append((f"pytest {' '.join(COMMANDS[group]) or '(all groups)'} --impl {impl}",
-                            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--impl", impl,
-                             *COMMANDS[group]]))
+            configs.append(
+                (
+                    f"pytest {' '.join(COMMANDS[group]) or '(all groups)'} --impl {impl}",
+                    [
+                        "-m",
+                        "pytest",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                        "--impl",
+                        impl,
+                        *COMMANDS[group],
+                    ],
+                )
+            )
     times: dict[tuple[str, str], list[float]] = {}
     codes: dict[tuple[str, str], int] = {}
     try:
@@ -85,10 +99,21 @@ def main() -> int:
     rows = []
     for label, _ in configs:
         w, c = times[(label, "warm")], times[(label, "cold")]
-        rows.append((label, statistics.median(w), min(w), max(w), statistics.median(c), codes[(label, "warm")]))
+        rows.append(
+            (
+                label,
+                statistics.median(w),
+                min(w),
+                max(w),
+                statistics.median(c),
+                codes[(label, "warm")],
+            )
+        )
     if args.markdown:
-        print(f"Median of {args.runs} runs, {os.cpu_count()} CPUs; warm = bytecode cached, "
-              "cold = PYTHONDONTWRITEBYTECODE=1.\n")
+        print(
+            f"Median of {args.runs} runs, {os.cpu_count()} CPUs; warm = bytecode cached, "
+            "cold = PYTHONDONTWRITEBYTECODE=1.\n"
+        )
         print("| command | warm median s | warm min–max s | cold median s | exit |")
         print("|---|---:|---:|---:|---:|")
         for label, wm, wmin, wmax, cm, code in rows:

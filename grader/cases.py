@@ -61,7 +61,9 @@ class JudgeContext:
     inputs: Inputs
     outputs: Outputs  # the learner's, as decoded from the worker's reply (untrusted plain data)
     run_reference: Callable[[Inputs], Outputs]  # driver on solutions/ in the parent, on CPU
-    run_mutants: Callable[[Inputs], dict[str, Outputs]]  # hint id -> outputs (mutants that raise: left out)
+    run_mutants: Callable[
+        [Inputs], dict[str, Outputs]
+    ]  # hint id -> outputs (mutants that raise: left out)
     _cache: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property

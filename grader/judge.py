@@ -74,14 +74,19 @@ def close(
     def judge(ctx: JudgeContext) -> Verdict:
         same = ctx.reference
         expected = ctx.reference_for(upcast64(ctx.inputs)) if exact64 else same
-        dtypes = {n: str(np.asarray(same[n]).dtype) for n in names} if check_dtype else {n: "" for n in names}
+        dtypes = (
+            {n: str(np.asarray(same[n]).dtype) for n in names}
+            if check_dtype
+            else {n: "" for n in names}
+        )
         tol_r, tol_a = rtol, atol
         if exact64 and (rtol is None or atol is None):
             from tests.checks import tolerance
 
             tol_r, tol_a = tolerance(np.asarray(same[names[0]]).dtype)
-        problems, wrong, generic = compare(ctx.outputs, expected, names, rtol=tol_r, atol=tol_a,
-                                           dtypes=dtypes)
+        problems, wrong, generic = compare(
+            ctx.outputs, expected, names, rtol=tol_r, atol=tol_a, dtypes=dtypes
+        )
         if not problems:
             return Verdict.ok()
         hint = choose_hint(ctx.outputs, _changed(ctx.mutants, same), only=wrong) or generic

@@ -19,7 +19,13 @@ import numpy as np
 from grader import ROOT
 from grader.stubs import regions
 
-FORBIDDEN_PATHS = ("solutions", "grader", "tests/test_kit.py", "tests/mutant_hints.py", "tests/hostile")
+FORBIDDEN_PATHS = (
+    "solutions",
+    "grader",
+    "tests/test_kit.py",
+    "tests/mutant_hints.py",
+    "tests/hostile",
+)
 WINDOW = 4  # a run of this many consecutive solution statements in a bundle body counts as a leak
 
 
@@ -47,19 +53,31 @@ class _Normalise(ast.NodeTransformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
-        return ast.copy_location(ast.Attribute(value=node.value, attr=node.attr, ctx=ast.Load()), node)
+        return ast.copy_location(
+            ast.Attribute(value=node.value, attr=node.attr, ctx=ast.Load()), node
+        )
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         return ast.copy_location(ast.Constant(value=type(node.value).__name__), node)
 
 
 def normalise(stmts: list[ast.stmt]) -> list[str]:
-    body = [s for s in stmts if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
-                                     and isinstance(s.value.value, str))]
+    body = [
+        s
+        for s in stmts
+        if not (
+            isinstance(s, ast.Expr)
+            and isinstance(s.value, ast.Constant)
+            and isinstance(s.value.value, str)
+        )
+    ]
     out = []
     for stmt in body:
-        out.append(ast.dump(_Normalise().visit(ast.parse(ast.unparse(stmt)).body[0]),
-                            include_attributes=False))
+        out.append(
+            ast.dump(
+                _Normalise().visit(ast.parse(ast.unparse(stmt)).body[0]), include_attributes=False
+            )
+        )
     return out
 
 
@@ -74,7 +92,9 @@ def solution_runs(root: Path = ROOT) -> list[tuple[str, list[str]]]:
         for begin, end, ex_id, _ in regions(source):
             stmts = _statements_within(tree, begin + 1, end + 1)
             if stmts:
-                runs.append((f"solutions/{path.name} region {ex_id or '(helpers)'}", normalise(stmts)))
+                runs.append(
+                    (f"solutions/{path.name} region {ex_id or '(helpers)'}", normalise(stmts))
+                )
     return runs
 
 
@@ -132,7 +152,9 @@ def public_cases(group: str, root: Path = ROOT) -> set[str]:
     if not path.exists():
         return set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "STORED" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "STORED" for t in node.targets
+        ):
             if isinstance(node.value, ast.Dict):
                 return {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
     return set()
@@ -169,5 +191,7 @@ def check(bundle: Path, root: Path = ROOT) -> list[Leak]:
             stored = {k.split("/")[0] for k in f.files}
         extra = sorted(stored - allowed)
         if extra:
-            leaks.append(Leak(str(npz.relative_to(bundle)), f"stores cases that are not public: {extra}"))
+            leaks.append(
+                Leak(str(npz.relative_to(bundle)), f"stores cases that are not public: {extra}")
+            )
     return leaks

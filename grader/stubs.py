@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s+(?P<id>[\w.]+):\s*(?P<task>.*?))?\s*$")
+BEGIN = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s+(?P<id>[\w.]+):\s*(?P<task>.*?))?\s*$"
+)
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 
 HEADER = (

@@ -81,7 +81,9 @@ def mismatch(
 
 
 def choose_hint(
-    got: Mapping[str, Any], mistakes: Mapping[str, Mapping[str, np.ndarray]], only: set[str] | None = None
+    got: Mapping[str, Any],
+    mistakes: Mapping[str, Mapping[str, np.ndarray]],
+    only: set[str] | None = None,
 ) -> str | None:
     """The id of the first known mistake whose outputs the learner's outputs reproduce, or None.
 

@@ -29,10 +29,18 @@ class Hint:
 
 HINTS: dict[str, Hint] = {
     # --- generic -------------------------------------------------------------------------------
-    "shape": Hint("the result has the wrong shape: check which axes you reduce over and keepdims.", ""),
-    "dtype": Hint("the result has the wrong dtype: keep the input's dtype (cast back at the end).", ""),
-    "nan": Hint("the result holds NaN or inf: look for a division by zero or a sqrt of a negative.", ""),
-    "not-array": Hint("return arrays (numpy.ndarray / torch.Tensor), not lists, scalars or None.", ""),
+    "shape": Hint(
+        "the result has the wrong shape: check which axes you reduce over and keepdims.", ""
+    ),
+    "dtype": Hint(
+        "the result has the wrong dtype: keep the input's dtype (cast back at the end).", ""
+    ),
+    "nan": Hint(
+        "the result holds NaN or inf: look for a division by zero or a sqrt of a negative.", ""
+    ),
+    "not-array": Hint(
+        "return arrays (numpy.ndarray / torch.Tensor), not lists, scalars or None.", ""
+    ),
     # --- layer_norm (numpy) ----------------------------------------------------------------------
     "ln-wrong-axis": Hint(
         "the statistics look taken over the batch axis (that is batch norm); layer norm takes one "

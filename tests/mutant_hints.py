@@ -26,16 +26,31 @@ def main(group: str) -> int:
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             code = pytest.main(
-                ["--impl", f"grader.mutants.{mutant.name}", "-m", f"{group} and not slow and not gpu",
-                 "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"]
+                [
+                    "--impl",
+                    f"grader.mutants.{mutant.name}",
+                    "-m",
+                    f"{group} and not slow and not gpu",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "--no-header",
+                    "-W",
+                    "ignore",
+                ]
             )
         text = buf.getvalue()
-        print(json.dumps({
-            "mutant": mutant.name,
-            "hint": mutant.hint,
-            "failed": code == pytest.ExitCode.TESTS_FAILED,
-            "hint_shown": f"Hint [{mutant.hint}]" in text,
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "mutant": mutant.name,
+                    "hint": mutant.hint,
+                    "failed": code == pytest.ExitCode.TESTS_FAILED,
+                    "hint_shown": f"Hint [{mutant.hint}]" in text,
+                }
+            ),
+            flush=True,
+        )
     return 0
 
 

@@ -31,11 +31,18 @@ try:  # hypothesis: stable feedback for learners, wider search in CI
     from hypothesis import HealthCheck, settings
 
     settings.register_profile(
-        "learner", derandomize=True, deadline=None, max_examples=25, print_blob=False,
+        "learner",
+        derandomize=True,
+        deadline=None,
+        max_examples=25,
+        print_blob=False,
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.register_profile(
-        "ci", derandomize=False, deadline=None, max_examples=60,
+        "ci",
+        derandomize=False,
+        deadline=None,
+        max_examples=60,
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "learner"))
@@ -65,7 +72,11 @@ def load_impl(impl: str, group: str) -> ModuleType:
         from grader.mutants import get_mutant
 
         mutant = get_mutant(impl.removeprefix("grader.mutants."))
-        return mutant.load() if mutant.group == group else importlib.import_module(f"solutions.{group}")
+        return (
+            mutant.load()
+            if mutant.group == group
+            else importlib.import_module(f"solutions.{group}")
+        )
     folder = Path(impl)
     for candidate in (folder / f"{group}.py", folder / "exercises" / f"{group}.py"):
         if candidate.is_file():
@@ -124,13 +135,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     skipped only if the -m expression is false for every combination of the other markers.
     """
     markexpr = config.getoption("-m") or ""
-    if not markexpr or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+    if (
+        not markexpr
+        or collection_path.suffix != ".py"
+        or not collection_path.name.startswith("test_")
+    ):
         return None
     try:
         from _pytest.mark.expression import Expression
 
         expr = Expression.compile(markexpr)
-    except Exception:  # noqa: BLE001 - pytest reports a bad expression itself
+    except Exception:
         return None
     stem = collection_path.stem.removeprefix("test_")
     mine = {stem} if stem in GROUPS else set()
@@ -139,10 +154,9 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         try:
             if expr.evaluate(lambda name, *a, _on=on, **k: name in _on):
                 return None
-        except Exception:  # noqa: BLE001 - unknown matcher protocol: collect as usual
+        except Exception:
             return None
     return True
-
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -192,8 +206,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     else:
         return None
     rep = pytest.TestReport(
-        item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", longrepr, call.when,
-        duration=call.duration, start=call.start, stop=call.stop, user_properties=item.user_properties,
+        item.nodeid,
+        item.location,
+        {k: 1 for k in item.keywords},
+        "failed",
+        longrepr,
+        call.when,
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
     )
     if status:
         rep.normlab = status
@@ -251,7 +273,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             parts.append(f"{counts['skipped']} skipped")
         done = total > 0 and counts["passed"] == total
         mark = "done" if done else ("todo" if counts[_NOTIMPL] == total else "    ")
-        tr.write_line(f"  {group:<18} {mark:<5} " + ", ".join(parts), green=done, red=bool(counts["failed"]))
+        tr.write_line(
+            f"  {group:<18} {mark:<5} " + ", ".join(parts), green=done, red=bool(counts["failed"])
+        )
     if any(o == _NOTIMPL for rows in _board.rows.values() for o in rows.values()):
         tr.write_line(
             "  Stubs raise NotImplementedError: open exercises/<group>.py and replace them, "

@@ -64,9 +64,7 @@ def load(group: str) -> dict[str, Stored]:
                 entry["mistake"].setdefault(rest[0], {})[rest[1]] = f[key]
             else:
                 entry[kind][rest[0]] = f[key]
-    return {
-        case: Stored(case, e["in"], e["out"], e["mistake"]) for case, e in sorted(raw.items())
-    }
+    return {case: Stored(case, e["in"], e["out"], e["mistake"]) for case, e in sorted(raw.items())}
 
 
 def flatten(cases: dict[str, tuple[dict, dict, dict[str, dict]]]) -> dict[str, np.ndarray]:

@@ -31,5 +31,6 @@ def ln_inputs(draw, dtype=np.float64) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return x, gamma, beta
 
 
-finite_floats = hnp.from_dtype(np.dtype(np.float64), allow_nan=False, allow_infinity=False,
-                               min_value=-1e3, max_value=1e3)
+finite_floats = hnp.from_dtype(
+    np.dtype(np.float64), allow_nan=False, allow_infinity=False, min_value=-1e3, max_value=1e3
+)

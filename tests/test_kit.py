@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,9 @@ def _run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 def test_generated_files_are_in_sync_with_solutions():
     from grader.verbs.sync import main
 
-    assert main(check=True) == 0, "exercises/ or tests/data/ drifted from solutions/: run python -m grader sync"
+    assert main(check=True) == 0, (
+        "exercises/ or tests/data/ drifted from solutions/: run python -m grader sync"
+    )
 
 
 @pytest.mark.parametrize("group", PRESENT)
@@ -47,7 +48,11 @@ def test_solution_docstring_examples_run(group):
 def test_stub_and_solution_have_the_same_public_api(group):
     sol = importlib.import_module(f"solutions.{group}")
     ex = importlib.import_module(f"exercises.{group}")
-    public = {n for n in vars(sol) if not n.startswith("_") and getattr(vars(sol)[n], "__module__", "") == sol.__name__}
+    public = {
+        n
+        for n in vars(sol)
+        if not n.startswith("_") and getattr(vars(sol)[n], "__module__", "") == sol.__name__
+    }
     missing = sorted(n for n in public if not hasattr(ex, n))
     assert not missing, f"exercises/{group}.py lacks {missing}"
 
@@ -55,15 +60,21 @@ def test_stub_and_solution_have_the_same_public_api(group):
 @pytest.mark.slow
 def test_stubs_fail_cleanly_as_not_implemented():
     """Every public test on the untouched stubs reports NOT IMPLEMENTED YET; none errors any other way."""
-    proc = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not gpu", "--impl", "exercises")
+    proc = _run(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not gpu", "--impl", "exercises"
+    )
     tail = proc.stdout.strip().splitlines()[-1]
     assert proc.returncode == 1, proc.stdout[-3000:]
     counts = dict((w, int(n)) for n, w in re.findall(r"(\d+) (\w+)", tail))
     assert counts.get("notimpl", 0) > 0, tail
     others = {k: v for k, v in counts.items() if k not in ("notimpl", "deselected", "skipped")}
-    assert not others, f"stubs should only give NOT IMPLEMENTED YET, got: {tail}\n{proc.stdout[-3000:]}"
+    assert not others, (
+        f"stubs should only give NOT IMPLEMENTED YET, got: {tail}\n{proc.stdout[-3000:]}"
+    )
     for group in PRESENT:
-        assert re.search(rf"{group}\s+todo\s+0 /", proc.stdout), f"scoreboard row for {group}:\n{proc.stdout[-2000:]}"
+        assert re.search(rf"{group}\s+todo\s+0 /", proc.stdout), (
+            f"scoreboard row for {group}:\n{proc.stdout[-2000:]}"
+        )
 
 
 @pytest.mark.slow
@@ -74,6 +85,8 @@ def test_every_mutant_fails_public_tests_with_its_hint(group):
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(rows) == len(all_mutants(group))
     silent = [r["mutant"] for r in rows if not r["failed"]]
-    hintless = [f"{r['mutant']} (expects {r['hint']})" for r in rows if r["failed"] and not r["hint_shown"]]
+    hintless = [
+        f"{r['mutant']} (expects {r['hint']})" for r in rows if r["failed"] and not r["hint_shown"]
+    ]
     assert not silent, f"mutants that pass every public test: {silent}"
     assert not hintless, f"mutants caught without their hint: {hintless}"

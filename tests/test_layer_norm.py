@@ -55,7 +55,9 @@ STORED = {
     "fwd_4d_last_axis": Spec(lambda: _inputs((2, 3, 4, 5), 1, 3), run_forward),
     "fwd_small_spread": Spec(lambda: _inputs((3, 8), 1, 4, loc=2.0, scale=0.003), run_forward),
     "fwd_float32": Spec(lambda: _inputs((6, 7), 1, 5, dtype=np.float32), run_forward),
-    "fwd_large_mean": Spec(lambda: _inputs((8, 64), 1, 6, loc=1e4, scale=0.01, dtype=np.float32), run_forward),
+    "fwd_large_mean": Spec(
+        lambda: _inputs((8, 64), 1, 6, loc=1e4, scale=0.01, dtype=np.float32), run_forward
+    ),
     "bwd_2d": Spec(lambda: _backward_inputs((4, 5), 1, 10), run_backward),
     "bwd_3d": Spec(lambda: _backward_inputs((2, 3, 4), 1, 11), run_backward),
     "bwd_4d": Spec(lambda: _backward_inputs((2, 3, 2, 2), 3, 12), run_backward),
@@ -87,12 +89,21 @@ def test_forward_matches_stored_values(ln, stored, case):
 def test_forward_does_not_modify_x(ln, stored):
     c = stored["fwd_2d"]
     got = run_forward(ln, **c.args())
-    check_outputs(got, c.expected, c.mistakes, call=_call("layer_norm_forward", c) + ", x after the call",
-                  names=["x_after"])
+    check_outputs(
+        got,
+        c.expected,
+        c.mistakes,
+        call=_call("layer_norm_forward", c) + ", x after the call",
+        names=["x_after"],
+    )
 
 
 # An explicit simple example runs first: a stub or a plain bug fails at once, without a search.
-SIMPLE = (np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 5.0]]), np.array([1.5, 0.5, 2.0]), np.array([0.1, -0.2, 0.3]))
+SIMPLE = (
+    np.array([[1.0, 2.0, 4.0], [0.0, -1.0, 5.0]]),
+    np.array([1.5, 0.5, 2.0]),
+    np.array([0.1, -0.2, 0.3]),
+)
 
 
 @given(ln_inputs())
@@ -102,16 +113,26 @@ def test_forward_gives_zero_mean_unit_variance_per_sample(ln, xgb):
     out, _ = ln.layer_norm_forward(x, np.ones_like(gamma), np.zeros_like(beta), eps=0.0)
     call = f"layer_norm_forward(x {x.shape}, gamma {gamma.shape}, gamma=1, beta=0, eps=0)"
     if not isinstance(out, np.ndarray) or out.shape != x.shape:
-        fail(call, f"out should be an array of shape {x.shape}, got {getattr(out, 'shape', type(out))}",
-             "shape")
+        fail(
+            call,
+            f"out should be an array of shape {x.shape}, got {getattr(out, 'shape', type(out))}",
+            "shape",
+        )
     axes = tuple(range(x.ndim - gamma.ndim, x.ndim))
     mean, var = out.mean(axis=axes), out.var(axis=axes)
     if not np.allclose(mean, 0.0, atol=1e-6):
-        fail(call, f"each sample's mean over the normalized axes should be 0; got up to {np.abs(mean).max():.3g}",
-             "ln-wrong-axis")
+        fail(
+            call,
+            f"each sample's mean over the normalized axes should be 0; got up to {np.abs(mean).max():.3g}",
+            "ln-wrong-axis",
+        )
     if not np.allclose(var, 1.0, atol=1e-6):
-        fail(call, f"each sample's (biased) variance should be 1; got values in "
-             f"[{var.min():.6f}, {var.max():.6f}]", "ln-unbiased-var")
+        fail(
+            call,
+            f"each sample's (biased) variance should be 1; got values in "
+            f"[{var.min():.6f}, {var.max():.6f}]",
+            "ln-unbiased-var",
+        )
 
 
 @given(ln_inputs())
@@ -121,8 +142,11 @@ def test_forward_applies_gamma_then_beta(ln, xgb):
     plain, _ = ln.layer_norm_forward(x, np.ones_like(gamma), np.zeros_like(beta))
     out, _ = ln.layer_norm_forward(x, gamma, beta)
     if not np.allclose(out, gamma * plain + beta, rtol=1e-9, atol=1e-9):
-        fail(f"layer_norm_forward(x {x.shape}, gamma {gamma.shape})",
-             "out should equal gamma * (the gamma=1, beta=0 result) + beta", "ln-no-affine")
+        fail(
+            f"layer_norm_forward(x {x.shape}, gamma {gamma.shape})",
+            "out should equal gamma * (the gamma=1, beta=0 result) + beta",
+            "ln-no-affine",
+        )
 
 
 def test_forward_unbatched_sample(ln):
@@ -135,15 +159,19 @@ def test_forward_unbatched_sample(ln):
         fail(call, "the single sample should come out with mean 0 and variance 1 (up to eps)")
 
 
-@pytest.mark.parametrize(("x_shape", "g_shape"), [((4, 5), (4,)), ((2, 3, 4), (3,)), ((2, 3), (2, 3, 4))])
+@pytest.mark.parametrize(
+    ("x_shape", "g_shape"), [((4, 5), (4,)), ((2, 3, 4), (3,)), ((2, 3), (2, 3, 4))]
+)
 def test_forward_rejects_gamma_of_the_wrong_shape(ln, x_shape, g_shape):
     x = np.ones(x_shape)
-    with pytest.raises(ValueError) as err:  # noqa: PT011 - the message is checked below
+    with pytest.raises(ValueError) as err:
         ln.layer_norm_forward(x, np.ones(g_shape), np.zeros(g_shape))
     text = str(err.value)
     if str(x_shape) not in text or str(g_shape) not in text:
-        fail(f"layer_norm_forward(x {x_shape}, gamma {g_shape})",
-             f"the ValueError should name both shapes, {x_shape} and {g_shape}; it said: {text!r}")
+        fail(
+            f"layer_norm_forward(x {x_shape}, gamma {g_shape})",
+            f"the ValueError should name both shapes, {x_shape} and {g_shape}; it said: {text!r}",
+        )
 
 
 def test_forward_keeps_float16_with_float32_statistics(ln):
@@ -156,9 +184,14 @@ def test_forward_keeps_float16_with_float32_statistics(ln):
     truth = x.astype(np.float64)
     truth = (truth - truth.mean(-1, keepdims=True)) / np.sqrt(truth.var(-1, keepdims=True) + 1e-5)
     err = np.abs(out.astype(np.float64) - truth).max()
-    if not err < 0.02:  # a float16 result has ~3 significant digits; float16 statistics are far worse
-        fail(call, f"out is {err:.3g} away from the exact result; compute mean and variance in float32",
-             "ln-one-pass-var" if not np.isfinite(err) else None)
+    if (
+        not err < 0.02
+    ):  # a float16 result has ~3 significant digits; float16 statistics are far worse
+        fail(
+            call,
+            f"out is {err:.3g} away from the exact result; compute mean and variance in float32",
+            "ln-one-pass-var" if not np.isfinite(err) else None,
+        )
 
 
 def test_forward_large_mean_stays_accurate(ln, stored):
@@ -166,9 +199,18 @@ def test_forward_large_mean_stays_accurate(ln, stored):
     c = stored["fwd_large_mean"]
     out = run_forward(ln, **c.args())["out"]
     call = _call("layer_norm_forward", c) + " float32, mean 1e4, std 0.01"
-    check_outputs({"out": out}, c.expected, None, call=call, names=["out"], rtol=0.0, atol=1.0,
-                  check_dtype=True) if np.all(np.isfinite(np.asarray(out, dtype=float))) else fail(
-        call, "out holds NaN or inf", "ln-one-pass-var")
+    check_outputs(
+        {"out": out},
+        c.expected,
+        None,
+        call=call,
+        names=["out"],
+        rtol=0.0,
+        atol=1.0,
+        check_dtype=True,
+    ) if np.all(np.isfinite(np.asarray(out, dtype=float))) else fail(
+        call, "out holds NaN or inf", "ln-one-pass-var"
+    )
 
 
 # --- backward --------------------------------------------------------------------------------------
@@ -212,23 +254,37 @@ def test_backward_matches_numerical_gradient(ln, shape, k):
     for name, a, n in zip(("dx", "dgamma", "dbeta"), analytic, numeric, strict=True):
         call = f"layer_norm_backward: {name} for x {shape}, gamma {gamma.shape}"
         if getattr(a, "shape", None) != n.shape:
-            fail(call, f"{name} should have shape {n.shape}, got {getattr(a, 'shape', type(a))}",
-                 "ln-dgamma-not-summed" if name != "dx" else "shape")
+            fail(
+                call,
+                f"{name} should have shape {n.shape}, got {getattr(a, 'shape', type(a))}",
+                "ln-dgamma-not-summed" if name != "dx" else "shape",
+            )
         rel = np.abs(a - n).max() / max(np.abs(a).max() + np.abs(n).max(), 1e-12)
         if not rel < 1e-7:
-            raise Feedback(f"{call}:\n  relative error {rel:.2e} against central differences "
-                           f"(should be < 1e-7)\n  Check the formula in layer_norm_backward's docstring.")
+            raise Feedback(
+                f"{call}:\n  relative error {rel:.2e} against central differences "
+                f"(should be < 1e-7)\n  Check the formula in layer_norm_backward's docstring."
+            )
 
 
 def test_backward_keeps_dtypes_and_shapes(ln):
     d = _backward_inputs((3, 2, 6), 1, seed=30)
     x32 = d["x"].astype(np.float32)
-    _, cache = ln.layer_norm_forward(x32, d["gamma"].astype(np.float32), d["beta"].astype(np.float32))
+    _, cache = ln.layer_norm_forward(
+        x32, d["gamma"].astype(np.float32), d["beta"].astype(np.float32)
+    )
     dx, dgamma, dbeta = ln.layer_norm_backward(d["dout"].astype(np.float32), cache)
     call = "layer_norm_backward(x (3, 2, 6) float32, gamma (6,) float32)"
-    for name, arr, shape in (("dx", dx, (3, 2, 6)), ("dgamma", dgamma, (6,)), ("dbeta", dbeta, (6,))):
+    for name, arr, shape in (
+        ("dx", dx, (3, 2, 6)),
+        ("dgamma", dgamma, (6,)),
+        ("dbeta", dbeta, (6,)),
+    ):
         if getattr(arr, "shape", None) != shape:
-            fail(call, f"{name} should have shape {shape}, got {getattr(arr, 'shape', type(arr))}",
-                 "ln-dgamma-not-summed" if name != "dx" else "shape")
+            fail(
+                call,
+                f"{name} should have shape {shape}, got {getattr(arr, 'shape', type(arr))}",
+                "ln-dgamma-not-summed" if name != "dx" else "shape",
+            )
         if arr.dtype != np.float32:
             fail(call, f"{name} should be float32, got {arr.dtype}", "dtype")

@@ -26,8 +26,13 @@ def bundle(tmp_path_factory) -> Path:
 
 
 def test_bundle_has_the_learner_files_and_no_instructor_files(bundle):
-    assert (bundle / "exercises" / "layer_norm.py").read_text() == (ROOT / "exercises" / "layer_norm.py").read_text()
-    assert (bundle / "data" / "mnist_5k.csv.gz").exists() and (bundle / "data" / "README.md").exists()
+    assert (bundle / "exercises" / "layer_norm.py").read_text() == (
+        ROOT / "exercises" / "layer_norm.py"
+    ).read_text()
+    assert (bundle / "data" / "mnist_5k.csv.gz").exists()
+    assert (
+        bundle / "data" / "README.md"
+    ).exists()
     assert (bundle / "tests" / "data" / "layer_norm.npz").exists()
     for path in ("solutions", "grader", "tests/test_kit.py", "tests/mutant_hints.py"):
         assert not (bundle / path).exists(), path
@@ -51,7 +56,9 @@ def test_leak_check_finds_instructor_paths_and_foreign_stored_cases(bundle, tmp_
     leaky = tmp_path / "leaky"
     shutil.copytree(bundle, leaky)
     (leaky / "grader" / "hidden").mkdir(parents=True)
-    np.savez(leaky / "tests" / "data" / "layer_norm_extra.npz", **{"secret_case/out/out": np.zeros(3)})
+    np.savez(
+        leaky / "tests" / "data" / "layer_norm_extra.npz", **{"secret_case/out/out": np.zeros(3)}
+    )
     leaks = [str(leak) for leak in check(leaky)]
     assert any(leak.startswith("grader") for leak in leaks), leaks
     assert any("secret_case" in leak for leak in leaks), leaks
@@ -74,10 +81,15 @@ def test_bundle_pytest_runs_on_its_own_and_shows_everything_not_implemented(bund
     env["MPLBACKEND"] = "Agg"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not gpu"],
-        cwd=bundle, capture_output=True, text=True, env=env, timeout=600,
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     tail = proc.stdout.strip().splitlines()[-1]
     counts = {w: int(n) for n, w in re.findall(r"(\d+) (\w+)", tail)}
-    assert counts.get("notimpl", 0) > 0 and not {"passed", "failed", "error", "errors"} & counts.keys(), tail
+    assert counts.get("notimpl", 0) > 0, tail
+    assert not {"passed", "failed", "error", "errors"} & counts.keys(), tail
     assert "normlab progress" in proc.stdout

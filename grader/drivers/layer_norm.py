@@ -16,7 +16,9 @@ def forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
 
 
 def backward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    _, cache = m.layer_norm_forward(inputs["x"].copy(), inputs["gamma"].copy(), inputs["beta"].copy())
+    _, cache = m.layer_norm_forward(
+        inputs["x"].copy(), inputs["gamma"].copy(), inputs["beta"].copy()
+    )
     dx, dgamma, dbeta = m.layer_norm_backward(inputs["dout"].copy(), cache)
     return {"dx": _array(dx), "dgamma": _array(dgamma), "dbeta": _array(dbeta)}
 
@@ -25,7 +27,7 @@ def bad_gamma(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
     """Call with a gamma that does not fit x; report the exception type and message."""
     try:
         m.layer_norm_forward(inputs["x"], inputs["gamma"], inputs["gamma"].copy())
-    except Exception as exc:  # noqa: BLE001 - the type is the output
+    except Exception as exc:
         return {"raised": type(exc).__name__, "message": str(exc)[:500]}
     return {"raised": None, "message": ""}
 

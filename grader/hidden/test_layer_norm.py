@@ -34,8 +34,10 @@ def _with_dout(inputs, rng):
 
 def _x_unchanged(ctx: JudgeContext) -> Verdict:
     after = ctx.outputs.get("x_after")
-    if isinstance(after, np.ndarray) and after.shape == ctx.inputs["x"].shape and np.array_equal(
-        after, ctx.inputs["x"], equal_nan=True
+    if (
+        isinstance(after, np.ndarray)
+        and after.shape == ctx.inputs["x"].shape
+        and np.array_equal(after, ctx.inputs["x"], equal_nan=True)
     ):
         return Verdict.ok()
     return Verdict(False, "x was modified by layer_norm_forward", "ln-inplace-x")
@@ -45,7 +47,9 @@ def _raises_value_error_naming_shapes(ctx: JudgeContext) -> Verdict:
     raised, message = ctx.outputs.get("raised"), str(ctx.outputs.get("message", ""))
     xs, gs = str(tuple(ctx.inputs["x"].shape)), str(tuple(ctx.inputs["gamma"].shape))
     if raised != "ValueError":
-        return Verdict(False, f"expected ValueError for gamma {gs} with x {xs}, got {raised or 'no error'}")
+        return Verdict(
+            False, f"expected ValueError for gamma {gs} with x {xs}, got {raised or 'no error'}"
+        )
     if xs not in message or gs not in message:
         return Verdict(False, f"the ValueError should name both shapes {xs} and {gs}")
     return Verdict.ok()
@@ -60,45 +64,137 @@ def _dx_sums_to_zero(ctx: JudgeContext) -> Verdict:
     axes = tuple(range(dx.ndim - k, dx.ndim))
     scale = np.abs(dx).sum(axis=axes).max() + 1e-12
     if np.abs(dx.sum(axis=axes)).max() / scale > 1e-6:
-        return Verdict(False, "dx does not sum to zero over the normalized axes", "ln-dx-no-mean-term")
+        return Verdict(
+            False, "dx does not sum to zero over the normalized axes", "ln-dx-no-mean-term"
+        )
     return Verdict.ok()
 
 
 CASES = [
-    Case("forward_2d", 3, lambda r: _xgb(r, (int(r.integers(2, 9)), int(r.integers(3, 40))), 1),
-         "forward", all_of(close("out"), _x_unchanged), functions=FWD, doc="(N, D) float64"),
-    Case("forward_3d_sequence", 3, lambda r: _xgb(r, (2, int(r.integers(2, 6)), 16), 1),
-         "forward", close("out"), functions=FWD, doc="(N, T, D) with gamma (D,)"),
-    Case("forward_4d_chw", 3, lambda r: _xgb(r, (2, 3, 4, 5), 3),
-         "forward", close("out"), functions=FWD, doc="(N, C, H, W) with gamma (C, H, W)"),
-    Case("forward_4d_last_axis", 2, lambda r: _xgb(r, (2, 3, 4, 6), 1),
-         "forward", close("out"), functions=FWD, doc="(N, C, H, W) with gamma (W,)"),
-    Case("forward_unbatched", 1, lambda r: _xgb(r, (int(r.integers(3, 20)),), 1),
-         "forward", close("out"), functions=FWD, doc="one sample, x.ndim == gamma.ndim"),
-    Case("forward_small_spread_eps", 2, lambda r: _xgb(r, (4, 10), 1, scale=0.004),
-         "forward", close("out"), functions=FWD, doc="rows with std ~ eps: eps inside the sqrt"),
-    Case("forward_float32", 2, lambda r: _xgb(r, (16, 64), 1, dtype=np.float32),
-         "forward", close("out", exact64=True), functions=FWD, doc="float32 in, float32 out"),
-    Case("forward_float16", 2, lambda r: _xgb(r, (8, 128), 1, loc=50.0, scale=1.0, dtype=np.float16),
-         "forward", close("out", exact64=True, rtol=1e-3, atol=4e-3), functions=FWD,
-         doc="float16 in (statistics in float32), float16 out"),
-    Case("forward_large_mean_float32", 2,
-         lambda r: _xgb(r, (8, 256), 1, loc=1e4, scale=0.01, dtype=np.float32),
-         "forward", close("out", exact64=True, rtol=0.0, atol=1.0), functions=FWD,
-         doc="mean 1e4, std 0.01 in float32: two-pass statistics"),
-    Case("forward_rejects_bad_gamma", 1,
-         lambda r: {"x": r.standard_normal((3, 4, 5)), "gamma": np.ones((4,))},
-         "bad_gamma", _raises_value_error_naming_shapes, functions=FWD,
-         doc="ValueError naming both shapes"),
-    Case("backward_2d", 3, lambda r: _with_dout(_xgb(r, (int(r.integers(2, 9)), 12), 1), r),
-         "backward", close("dx", "dgamma", "dbeta"), functions=BWD, doc="dx, dgamma, dbeta for (N, D)"),
-    Case("backward_3d_sums_batch_axes", 3, lambda r: _with_dout(_xgb(r, (3, 4, 8), 1), r),
-         "backward", close("dx", "dgamma", "dbeta"), functions=BWD,
-         doc="(N, T, D): dgamma, dbeta summed over N and T"),
-    Case("backward_4d_chw", 2, lambda r: _with_dout(_xgb(r, (2, 3, 2, 4), 3), r),
-         "backward", all_of(_dx_sums_to_zero, close("dx", "dgamma", "dbeta")), functions=BWD,
-         doc="(N, C, H, W) with gamma (C, H, W)"),
-    Case("backward_float32", 1, lambda r: _with_dout(_xgb(r, (8, 32), 1, dtype=np.float32), r),
-         "backward", close("dx", "dgamma", "dbeta", exact64=True, rtol=1e-4, atol=1e-4), functions=BWD,
-         doc="float32 gradients keep float32"),
+    Case(
+        "forward_2d",
+        3,
+        lambda r: _xgb(r, (int(r.integers(2, 9)), int(r.integers(3, 40))), 1),
+        "forward",
+        all_of(close("out"), _x_unchanged),
+        functions=FWD,
+        doc="(N, D) float64",
+    ),
+    Case(
+        "forward_3d_sequence",
+        3,
+        lambda r: _xgb(r, (2, int(r.integers(2, 6)), 16), 1),
+        "forward",
+        close("out"),
+        functions=FWD,
+        doc="(N, T, D) with gamma (D,)",
+    ),
+    Case(
+        "forward_4d_chw",
+        3,
+        lambda r: _xgb(r, (2, 3, 4, 5), 3),
+        "forward",
+        close("out"),
+        functions=FWD,
+        doc="(N, C, H, W) with gamma (C, H, W)",
+    ),
+    Case(
+        "forward_4d_last_axis",
+        2,
+        lambda r: _xgb(r, (2, 3, 4, 6), 1),
+        "forward",
+        close("out"),
+        functions=FWD,
+        doc="(N, C, H, W) with gamma (W,)",
+    ),
+    Case(
+        "forward_unbatched",
+        1,
+        lambda r: _xgb(r, (int(r.integers(3, 20)),), 1),
+        "forward",
+        close("out"),
+        functions=FWD,
+        doc="one sample, x.ndim == gamma.ndim",
+    ),
+    Case(
+        "forward_small_spread_eps",
+        2,
+        lambda r: _xgb(r, (4, 10), 1, scale=0.004),
+        "forward",
+        close("out"),
+        functions=FWD,
+        doc="rows with std ~ eps: eps inside the sqrt",
+    ),
+    Case(
+        "forward_float32",
+        2,
+        lambda r: _xgb(r, (16, 64), 1, dtype=np.float32),
+        "forward",
+        close("out", exact64=True),
+        functions=FWD,
+        doc="float32 in, float32 out",
+    ),
+    Case(
+        "forward_float16",
+        2,
+        lambda r: _xgb(r, (8, 128), 1, loc=50.0, scale=1.0, dtype=np.float16),
+        "forward",
+        close("out", exact64=True, rtol=1e-3, atol=4e-3),
+        functions=FWD,
+        doc="float16 in (statistics in float32), float16 out",
+    ),
+    Case(
+        "forward_large_mean_float32",
+        2,
+        lambda r: _xgb(r, (8, 256), 1, loc=1e4, scale=0.01, dtype=np.float32),
+        "forward",
+        close("out", exact64=True, rtol=0.0, atol=1.0),
+        functions=FWD,
+        doc="mean 1e4, std 0.01 in float32: two-pass statistics",
+    ),
+    Case(
+        "forward_rejects_bad_gamma",
+        1,
+        lambda r: {"x": r.standard_normal((3, 4, 5)), "gamma": np.ones((4,))},
+        "bad_gamma",
+        _raises_value_error_naming_shapes,
+        functions=FWD,
+        doc="ValueError naming both shapes",
+    ),
+    Case(
+        "backward_2d",
+        3,
+        lambda r: _with_dout(_xgb(r, (int(r.integers(2, 9)), 12), 1), r),
+        "backward",
+        close("dx", "dgamma", "dbeta"),
+        functions=BWD,
+        doc="dx, dgamma, dbeta for (N, D)",
+    ),
+    Case(
+        "backward_3d_sums_batch_axes",
+        3,
+        lambda r: _with_dout(_xgb(r, (3, 4, 8), 1), r),
+        "backward",
+        close("dx", "dgamma", "dbeta"),
+        functions=BWD,
+        doc="(N, T, D): dgamma, dbeta summed over N and T",
+    ),
+    Case(
+        "backward_4d_chw",
+        2,
+        lambda r: _with_dout(_xgb(r, (2, 3, 2, 4), 3), r),
+        "backward",
+        all_of(_dx_sums_to_zero, close("dx", "dgamma", "dbeta")),
+        functions=BWD,
+        doc="(N, C, H, W) with gamma (C, H, W)",
+    ),
+    Case(
+        "backward_float32",
+        1,
+        lambda r: _with_dout(_xgb(r, (8, 32), 1, dtype=np.float32), r),
+        "backward",
+        close("dx", "dgamma", "dbeta", exact64=True, rtol=1e-4, atol=1e-4),
+        functions=BWD,
+        doc="float32 gradients keep float32",
+    ),
 ]

@@ -40,7 +40,9 @@ class Mutant:
     description: str
 
     def source(self) -> str:
-        return apply_patch((ROOT / "solutions" / f"{self.group}.py").read_text(), self.patch, self.name)
+        return apply_patch(
+            (ROOT / "solutions" / f"{self.group}.py").read_text(), self.patch, self.name
+        )
 
     def load(self) -> ModuleType:
         """The patched reference as a fresh module (trusted: runs in the parent or in pytest)."""
@@ -51,7 +53,9 @@ def apply_patch(source: str, patch: tuple[tuple[str, str], ...], name: str = "pa
     for old, new in patch:
         count = source.count(old)
         if count != 1:
-            raise PatchError(f"mutant {name}: {old!r} occurs {count} times in the reference (must be once)")
+            raise PatchError(
+                f"mutant {name}: {old!r} occurs {count} times in the reference (must be once)"
+            )
         source = source.replace(old, new)
     return source
 

@@ -2,4 +2,6 @@
 
 GROUP = "layer_norm"
 HINT = "ln-last-axis-only"
-PATCH = [("    axes = tuple(range(x.ndim - k, x.ndim))\n    xc =", "    axes = (x.ndim - 1,)\n    xc =")]
+PATCH = [
+    ("    axes = tuple(range(x.ndim - k, x.ndim))\n    xc =", "    axes = (x.ndim - 1,)\n    xc =")
+]

@@ -2,7 +2,9 @@
 
 GROUP = "layer_norm"
 HINT = "ln-no-affine"
-PATCH = [(
-    "out = (xhat * gamma.astype(compute, copy=False) + beta.astype(compute, copy=False))",
-    "out = ((xhat + beta.astype(compute, copy=False)) * gamma.astype(compute, copy=False))",
-)]
+PATCH = [
+    (
+        "out = (xhat * gamma.astype(compute, copy=False) + beta.astype(compute, copy=False))",
+        "out = ((xhat + beta.astype(compute, copy=False)) * gamma.astype(compute, copy=False))",
+    )
+]

@@ -2,7 +2,9 @@
 
 GROUP = "layer_norm"
 HINT = "ln-one-pass-var"
-PATCH = [(
-    "var = np.mean(xmu * xmu, axis=axes, keepdims=True)",
-    "var = np.mean(xc * xc, axis=axes, keepdims=True) - mu * mu",
-)]
+PATCH = [
+    (
+        "var = np.mean(xmu * xmu, axis=axes, keepdims=True)",
+        "var = np.mean(xc * xc, axis=axes, keepdims=True) - mu * mu",
+    )
+]

@@ -2,7 +2,9 @@
 
 GROUP = "layer_norm"
 HINT = "ln-unbiased-var"
-PATCH = [(
-    "var = np.mean(xmu * xmu, axis=axes, keepdims=True)",
-    "var = np.var(xc, axis=axes, keepdims=True, ddof=1)",
-)]
+PATCH = [
+    (
+        "var = np.mean(xmu * xmu, axis=axes, keepdims=True)",
+        "var = np.var(xc, axis=axes, keepdims=True, ddof=1)",
+    )
+]

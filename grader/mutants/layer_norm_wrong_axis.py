@@ -2,4 +2,9 @@
 
 GROUP = "layer_norm"
 HINT = "ln-wrong-axis"
-PATCH = [("    axes = tuple(range(x.ndim - k, x.ndim))\n    xc =", "    axes = tuple(range(x.ndim - k))\n    xc =")]
+PATCH = [
+    (
+        "    axes = tuple(range(x.ndim - k, x.ndim))\n    xc =",
+        "    axes = tuple(range(x.ndim - k))\n    xc =",
+    )
+]

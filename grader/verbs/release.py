@@ -23,16 +23,22 @@ KIT_ONLY_TESTS = {"test_kit.py", "mutant_hints.py"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = main.__kwdefaults__
-    parser.add_argument("--out", type=Path, required=True, help="folder to create (must be new or empty)")
-    parser.add_argument("--force", action="store_true", default=d["force"],
-                        help="replace a non-empty --out folder")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder to create (must be new or empty)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", default=d["force"], help="replace a non-empty --out folder"
+    )
 
 
 def main(*, out: Path, force: bool = False) -> int:
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not force:
-            print(f"release: {out} exists and is not empty; pass --force to replace it", file=sys.stderr)
+            print(
+                f"release: {out} exists and is not empty; pass --force to replace it",
+                file=sys.stderr,
+            )
             return 2
         if out.resolve() in (ROOT, *ROOT.parents):
             print(f"release: refusing to replace {out} (it holds the kit)", file=sys.stderr)
@@ -54,7 +60,9 @@ def main(*, out: Path, force: bool = False) -> int:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"release: {out} ({files} files); leak check passed: no solution code, hidden cases, mutants or variants")
+    print(
+        f"release: {out} ({files} files); leak check passed: no solution code, hidden cases, mutants or variants"
+    )
     return 0
 
 
@@ -68,7 +76,11 @@ def _learner_test_file(name: str) -> bool:
 
 
 def _ignore(_dir: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in ("__pycache__", ".pytest_cache", ".hypothesis") or n.endswith(".pyc")}
+    return {
+        n
+        for n in names
+        if n in ("__pycache__", ".pytest_cache", ".hypothesis") or n.endswith(".pyc")
+    }
 
 
 def build(dest: Path) -> None:
@@ -99,9 +111,9 @@ def learner_pyproject() -> str:
         "",
         "[project]",
         'name = "normlab-exercises"',
-        f'version = {_toml(project["version"])}',
+        f"version = {_toml(project['version'])}",
         'description = "normlab exercises: layer normalization, weight initialization, weight histograms"',
-        f'requires-python = {_toml(project["requires-python"])}',
+        f"requires-python = {_toml(project['requires-python'])}",
         f"dependencies = {_toml(project['dependencies'])}",
         "",
         "[tool.setuptools.packages.find]",

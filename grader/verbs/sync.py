@@ -25,9 +25,15 @@ from grader import GROUPS, ROOT
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = main.__kwdefaults__
-    parser.add_argument("--check", action="store_true", default=d["check"],
-                        help="write nothing; exit 1 if a generated file is missing or out of date")
-    parser.add_argument("--group", choices=GROUPS, default=d["group"], help="only this exercise group")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        default=d["check"],
+        help="write nothing; exit 1 if a generated file is missing or out of date",
+    )
+    parser.add_argument(
+        "--group", choices=GROUPS, default=d["group"], help="only this exercise group"
+    )
 
 
 def main(*, check: bool = False, group: str | None = None) -> int:
@@ -93,8 +99,10 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
             except Exception:  # noqa: S112 - a mutant that raises on this case stores nothing
                 continue
             changed = {
-                k: v for k, v in outs.items()
-                if k in expected and (mismatch(v, expected[k]) is not None or v.dtype != expected[k].dtype)
+                k: v
+                for k, v in outs.items()
+                if k in expected
+                and (mismatch(v, expected[k]) is not None or v.dtype != expected[k].dtype)
             }
             if changed and hint not in mistakes:
                 mistakes[hint] = changed
@@ -111,7 +119,9 @@ def _copy(inputs: dict[str, Any]) -> dict[str, Any]:
 def _arrays(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
     from tests.checks import as_numpy
 
-    return {k: as_numpy(v) if as_numpy(v) is not None else np.asarray(v) for k, v in outputs.items()}
+    return {
+        k: as_numpy(v) if as_numpy(v) is not None else np.asarray(v) for k, v in outputs.items()
+    }
 
 
 def _same_npz(path: Path, stored: dict[str, np.ndarray]) -> bool:
