@@ -30,9 +30,7 @@ def test_bundle_has_the_learner_files_and_no_instructor_files(bundle):
         ROOT / "exercises" / "layer_norm.py"
     ).read_text()
     assert (bundle / "data" / "mnist_5k.csv.gz").exists()
-    assert (
-        bundle / "data" / "README.md"
-    ).exists()
+    assert (bundle / "data" / "README.md").exists()
     assert (bundle / "tests" / "data" / "layer_norm.npz").exists()
     for path in ("solutions", "grader", "tests/test_kit.py", "tests/mutant_hints.py"):
         assert not (bundle / path).exists(), path

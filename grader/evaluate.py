@@ -1,0 +1,111 @@
+"""Parent-side judging of hidden cases, shared by every way of running them.
+
+- ``judge_case`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
+  runs in this process, on CPU) and calls the case's judge. The grader's scheduler calls it with outputs that came
+  back over the wire from a sandboxed worker.
+- ``run_inprocess`` calls the drivers on a module *in this process*. Only for trusted code: the references and
+  mutants (selfcheck, `grader audit`) and nbgrader's hidden test cells (which run in the learner's own kernel,
+  nbgrader's trust model, see SECURITY.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import warnings
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
+
+
+@cache
+def reference_module(group: str) -> ModuleType:
+    return importlib.import_module(f"solutions.{group}")
+
+
+@cache
+def driver(group: str, name: str) -> Callable[..., Outputs]:
+    return getattr(importlib.import_module(f"grader.drivers.{group}"), name)
+
+
+@cache
+def _mutant_modules(group: str) -> tuple[tuple[str, ModuleType], ...]:
+    from grader.mutants import all_mutants
+
+    return tuple((m.hint, m.load()) for m in all_mutants(group))
+
+
+def call_driver(
+    group: str, case: Case, module: Any, inputs: Inputs, device: str = "cpu"
+) -> Outputs:
+    return driver(group, case.driver)(module, copy.deepcopy(inputs), device)
+
+
+def judge_case(
+    group: str, case: Case, inputs: Inputs, outputs: Outputs, *, hints: bool = True
+) -> Verdict:
+    """The verdict on ``outputs`` (the learner's, untrusted plain data) for ``case`` on ``inputs``.
+
+    hints=False skips running the mutants (no hint chosen): the audit only needs pass/fail.
+    """
+
+    def run_reference(inp: Inputs) -> Outputs:
+        return call_driver(group, case, reference_module(group), inp)
+
+    def run_mutants(inp: Inputs) -> dict[str, Outputs]:
+        found: dict[str, Outputs] = {}
+        for hint, module in _mutant_modules(group) if hints else ():
+            if hint in found:
+                continue
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    found[hint] = call_driver(group, case, module, inp)
+            except Exception:  # noqa: S112 - a mutant that raises identifies nothing
+                continue
+        return found
+
+    ctx = JudgeContext(group, case, inputs, outputs, run_reference, run_mutants)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return case.judge(ctx)
+    except Exception as exc:
+        return Verdict(
+            False, f"could not judge the outputs ({type(exc).__name__}: {str(exc)[:200]})"
+        )
+
+
+def case_inputs(group: str, case: Case, *, seed: int, learner: str) -> Inputs:
+    return case.make_inputs(case_rng(seed, learner, group, case.name))
+
+
+def run_inprocess(
+    group: str,
+    module: Any,
+    *,
+    seed: int = 0,
+    learner: str = "inprocess",
+    devices: tuple[str, ...] = ("cpu",),
+    hints: bool = True,
+) -> list[tuple[Case, Verdict]]:
+    """Run every hidden case of ``group`` on trusted ``module`` in this process (cases on other devices skipped)."""
+    results = []
+    for case in load_cases(group):
+        if case.device not in devices:
+            continue
+        inputs = case_inputs(group, case, seed=seed, learner=learner)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                outputs = call_driver(group, case, module, inputs, case.device)
+        except Exception as exc:
+            results.append((case, Verdict(False, f"raised {type(exc).__name__}: {str(exc)[:300]}")))
+            continue
+        results.append((case, judge_case(group, case, inputs, outputs, hints=hints)))
+    return results

@@ -1,0 +1,196 @@
+"""`python -m grader audit [--group G] [--seeds K] [--show N]`: how many wrong answers does the hidden suite catch?
+
+For each group, every single-site AST mutant of solutions/<group>.py (grader/mutate.py) is
+1. checked for equivalence: its outputs equal the reference's on K random input draws of every hidden case
+   (detected, not hand-listed; such a mutant is not wrong, so it is left out of the kill rate);
+2. otherwise graded with the hidden suite (judges only, in this process: mutants are derived from trusted code);
+   killed when any case fails, raises, or runs past the timeout.
+Prints per group the kill rate and each surviving mutant as a diff; exit 1 when a group is below --goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import signal
+import sys
+import time
+import warnings
+from types import ModuleType
+
+import numpy as np
+
+from grader import GROUPS, ROOT
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d = main.__kwdefaults__
+    parser.add_argument("--group", choices=GROUPS, default=d["group"], help="audit one group only")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=d["seeds"],
+        help="input draws per case for the equivalence check (default %(default)s)",
+    )
+    parser.add_argument(
+        "--goal",
+        type=float,
+        default=d["goal"],
+        help="minimum kill rate per group, in %% (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=d["timeout"],
+        help="seconds per mutant before it counts as killed (default %(default)s)",
+    )
+    parser.add_argument(
+        "--show", type=int, default=d["show"], help="surviving diffs to print per group"
+    )
+
+
+def main(
+    *,
+    group: str | None = None,
+    seeds: int = 4,
+    goal: float = 95.0,
+    timeout: float = 20.0,
+    show: int = 20,
+) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from grader.mutate import generate
+
+    worst = 100.0
+    rows = []
+    for g in [group] if group else GROUPS:
+        path = ROOT / "solutions" / f"{g}.py"
+        if not path.exists() or not (ROOT / "grader" / "hidden" / f"test_{g}.py").exists():
+            continue
+        start = time.perf_counter()
+        source = path.read_text()
+        original = _unparse(source)
+        killed, equivalent, survived, broken = [], [], [], []
+        for mutant in generate(source):
+            try:
+                module = _load(g, mutant.source)
+            except Exception:
+                broken.append(mutant)
+                continue
+            verdict = _classify(g, module, seeds, timeout)
+            {"killed": killed, "equivalent": equivalent, "survived": survived}[verdict].append(
+                mutant
+            )
+        judged = len(killed) + len(survived) + len(broken)
+        rate = 100.0 * (len(killed) + len(broken)) / judged if judged else 100.0
+        worst = min(worst, rate)
+        rows.append(
+            (
+                g,
+                len(killed) + len(broken),
+                judged,
+                len(equivalent),
+                rate,
+                time.perf_counter() - start,
+            )
+        )
+        print(
+            f"\n== {g}: killed {len(killed) + len(broken)} / {judged} non-equivalent mutants "
+            f"({rate:.1f} %); {len(equivalent)} equivalent left out"
+        )
+        for mutant in survived[:show]:
+            print(f"-- survived {mutant.name}: {mutant.description}")
+            diff = difflib.unified_diff(
+                original.splitlines(), mutant.source.splitlines(), lineterm="", n=1
+            )
+            print("\n".join(list(diff)[2:]))
+        if len(survived) > show:
+            print(f"   (+{len(survived) - show} more survivors)")
+    print("\n| group | killed | non-equivalent | equivalent | kill rate | seconds |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for g, k, n, e, rate, secs in rows:
+        print(f"| {g} | {k} | {n} | {e} | {rate:.1f} % | {secs:.0f} |")
+    return 0 if worst >= goal else 1
+
+
+def _unparse(source: str) -> str:
+    import ast
+
+    return ast.unparse(ast.parse(source))
+
+
+def _load(group: str, source: str) -> ModuleType:
+    name = f"grader._audit_mutant_{group}"
+    module = ModuleType(name)
+    module.__file__ = str(ROOT / "solutions" / f"{group}.py")
+    sys.modules[name] = module
+    exec(compile(source, f"<audit mutant {group}>", "exec"), module.__dict__)  # noqa: S102 - from solutions/
+    return module
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_signum, _frame):
+    raise _Timeout
+
+
+def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str:
+    from grader.cases import load_cases
+    from grader.evaluate import call_driver, case_inputs, reference_module, run_inprocess
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if _equivalent(
+                group, module, seeds, load_cases, case_inputs, call_driver, reference_module
+            ):
+                return "equivalent"
+            results = run_inprocess(group, module, seed=0, learner="audit", hints=False)
+            return "survived" if all(v.passed for _, v in results) else "killed"
+    except _Timeout:
+        return "killed"
+    except Exception:
+        return "killed"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _equivalent(
+    group, module, seeds, load_cases, case_inputs, call_driver, reference_module
+) -> bool:
+    ref = reference_module(group)
+    for case in load_cases(group):
+        if case.device != "cpu":
+            continue
+        for k in range(seeds):
+            inputs = case_inputs(group, case, seed=k, learner="equivalence")
+            try:
+                got = call_driver(group, case, module, inputs)
+            except Exception:
+                return False
+            want = call_driver(group, case, ref, inputs)
+            if not _same(got, want):
+                return False
+    return True
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.kind in "fc":
+            return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    return a == b
