@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib
 import warnings
 from collections.abc import Callable
@@ -58,14 +59,15 @@ def judge_case(
         return call_driver(group, case, reference_module(group), inp)
 
     def run_mutants(inp: Inputs) -> dict[str, Outputs]:
+        # Two mutants may share a hint (dgamma over axis 0 / dgamma averaged): keep both, the second
+        # as "<hint>#<n>"; the suffix is dropped from the verdict below.
         found: dict[str, Outputs] = {}
         for hint, module in _mutant_modules(group) if hints else ():
-            if hint in found:
-                continue
+            key = hint if hint not in found else f"{hint}#{len(found)}"
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
-                    found[hint] = call_driver(group, case, module, inp)
+                    found[key] = call_driver(group, case, module, inp)
             except Exception:  # noqa: S112 - a mutant that raises identifies nothing
                 continue
         return found
@@ -74,7 +76,10 @@ def judge_case(
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            return case.judge(ctx)
+            verdict = case.judge(ctx)
+        if verdict.hint and "#" in verdict.hint:
+            verdict = dataclasses.replace(verdict, hint=verdict.hint.split("#", 1)[0])
+        return verdict
     except Exception as exc:
         return Verdict(
             False, f"could not judge the outputs ({type(exc).__name__}: {str(exc)[:200]})"

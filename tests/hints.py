@@ -96,8 +96,289 @@ HINTS: dict[str, Hint] = {
         "layer_norm_backward: Pitfalls",
     ),
     # --- layer_norm_torch ------------------------------------------------------------------------
+    "lnt-one-pass-var": Hint(
+        "the variance looks computed as E[x^2] - E[x]^2, which cancels catastrophically in float32 when "
+        "the mean is large next to the spread (mean 1e4, std 0.01); compute it from x - mean.",
+        "LayerNormFunction.forward: Pitfalls",
+    ),
+    "lnt-unbiased-var": Hint(
+        "the variance looks divided by N - 1 (unbiased); layer norm divides by N, the number of "
+        "normalized elements per sample.",
+        "LayerNormFunction.forward: Formula",
+    ),
+    "lnt-eps-outside": Hint(
+        "eps looks added outside the square root: 1 / (sqrt(var) + eps) instead of 1 / sqrt(var + eps).",
+        "LayerNormFunction.forward: Formula",
+    ),
+    "lnt-dx-no-mean-term": Hint(
+        "dx looks to miss the path through the mean (the - mean(dxhat) term): with it, dx sums to zero "
+        "over each sample.",
+        "LayerNormFunction.backward: Formula",
+    ),
+    "lnt-dx-no-var-term": Hint(
+        "dx looks to miss the path through the variance (the - xhat * mean(dxhat * xhat) term).",
+        "LayerNormFunction.backward: Formula",
+    ),
+    "lnt-dweight-not-summed": Hint(
+        "dweight / dbias look averaged over the batch; each is a sum over every batch dim (every sample "
+        "adds its own contribution).",
+        "LayerNormFunction.backward: Pitfalls",
+    ),
+    "lnt-half-stats": Hint(
+        "the float16/bfloat16 result is further from the exact one than rounding explains: compute the "
+        "statistics, the normalization and the gradients in float32 and round once at the end.",
+        "LayerNormFunction.forward: Pitfalls",
+    ),
+    "lnt-half-output-dtype": Hint(
+        "a float16/bfloat16 input gave a float32 result: compute in float32, then cast back to x's dtype "
+        "(and each gradient to its input's dtype).",
+        "LayerNormFunction.forward: Returns",
+    ),
+    "lnt-last-dim-only": Hint(
+        "only the last dim looks normalized; with a weight of shape (C, H, W) each sample's statistics "
+        "are over all weight.ndim trailing dims.",
+        "LayerNormFunction.forward: Shapes",
+    ),
+    "lnt-module-init": Hint(
+        "a fresh LayerNorm should compute the plain normalization: weight starts as ones and bias as "
+        "zeros (reset_parameters).",
+        "LayerNorm.__init__: Formula",
+    ),
+    "lnt-module-bias": Hint(
+        "LayerNorm(bias=False) must have no bias parameter (self.register_parameter('bias', None)), and "
+        "elementwise_affine=False neither weight nor bias.",
+        "LayerNorm.__init__: Pitfalls",
+    ),
+    "lnt-module-no-flatten": Hint(
+        "with no weight, LayerNormFunction normalizes over the last dim only: flatten all of "
+        "normalized_shape's dims into one before calling it, and reshape back.",
+        "LayerNorm.forward: Pitfalls",
+    ),
+    "lnt-autograd-in-backward": Hint(
+        "backward must compute the gradients from the saved tensors with the formula; it may not ask "
+        "autograd (torch.autograd.grad, .backward(), torch.func, enable_grad).",
+        "LayerNormFunction.backward: Pitfalls",
+    ),
+    "lnt-forbidden-api": Hint(
+        "write the normalization yourself: F.layer_norm, torch.layer_norm, torch.native_layer_norm, "
+        "nn.LayerNorm and nn.GroupNorm are not allowed in this exercise.",
+        "LayerNormFunction.forward: Formula",
+    ),
+    "lnt-device": Hint(
+        "a tensor was made on a fixed device (a 'cpu' string, .cpu(), .numpy(), .item(), torch.tensor(...) "
+        "of data): make new tensors from the inputs (x.new_zeros, torch.empty_like, arithmetic on x), "
+        "as the docstring at the top of exercises/layer_norm_torch.py says.",
+        "",
+    ),
+    "lnt-inplace": Hint(
+        "an input was modified in place (x, weight, bias or grad_out): in-place ops only on tensors "
+        "you created yourself.",
+        "LayerNormFunction.forward: Pitfalls",
+    ),
     # --- initializers ----------------------------------------------------------------------------
+    "init-fan-swap": Hint(
+        "fan_in and fan_out look swapped. A weight is laid out (out, in, *kernel): fan_in comes from "
+        "size(1), fan_out from size(0). Xavier hides it (it uses the sum); Kaiming and LeCun don't.",
+        "calculate_fan_in_and_fan_out: Pitfalls",
+    ),
+    "init-receptive-field": Hint(
+        "the kernel size looks ignored: for a Conv weight (out, in, kh, kw) both fans are multiplied by "
+        "the receptive field kh * kw (fan_in of Conv2d(32, 64, 3) is 288, not 32).",
+        "calculate_fan_in_and_fan_out: Formula",
+    ),
+    "init-uniform-bound-is-std": Hint(
+        "the uniform bound looks set to the target std: U(-b, b) has std b / sqrt(3), so the bound "
+        "must be sqrt(3) * std.",
+        "xavier_uniform_: Formula",
+    ),
+    "init-variance-as-std": Hint(
+        "the variance looks used where the std belongs (a missing square root): e.g. Kaiming's std is "
+        "gain / sqrt(fan), whose square gain**2 / fan is the variance.",
+        "kaiming_normal_: Pitfalls",
+    ),
+    "init-relu-gain": Hint(
+        "the ReLU gain looks like 2: ReLU halves the *variance*, and a gain scales the *std*, so the "
+        "gain is sqrt(2).",
+        "calculate_gain: Pitfalls",
+    ),
+    "init-leaky-default-slope": Hint(
+        "calculate_gain('leaky_relu') with no param looks to use a slope other than torch's default "
+        "0.01.",
+        "calculate_gain: Formula",
+    ),
+    "init-leaky-zero-slope": Hint(
+        "a negative slope of 0 looks treated as 'no slope given' (param or 0.01): 0 is a valid slope, "
+        "and calculate_gain('leaky_relu', 0) is exactly sqrt(2). Test `param is None`.",
+        "calculate_gain: Pitfalls",
+    ),
+    "init-kaiming-mode": Hint(
+        "mode looks ignored: mode='fan_out' must use fan_out (out * receptive field) instead of fan_in.",
+        "kaiming_normal_: Args",
+    ),
+    "init-lecun-xavier-tanh": Hint(
+        "LeCun looks computed as Xavier with the tanh gain. LeCun's std is 1 / sqrt(fan_in): no fan_out, "
+        "no gain.",
+        "lecun_normal_: Pitfalls",
+    ),
+    "init-orth-sign": Hint(
+        "the QR sign fix looks missing: multiply each column of Q by the sign of R's diagonal, or Q is "
+        "not uniformly distributed (W[0, 0] comes out negative every time).",
+        "orthogonal_: Pitfalls",
+    ),
+    "init-orth-transpose": Hint(
+        "a wide tensor (rows < cols) looks filled without transposing back: factor the transpose, then "
+        "transpose Q (a reshape is not a transpose), so that the rows are orthonormal.",
+        "orthogonal_: Pitfalls",
+    ),
+    "init-orth-gain": Hint(
+        "the gain looks left out of orthogonal_ (or applied twice): the result is gain * Q, so "
+        "W^T W = gain**2 * I.",
+        "orthogonal_: Formula",
+    ),
+    "init-sparse-per-row": Hint(
+        "the zeros look counted per row: sparsity is the fraction of zeros in every *column* "
+        "(ceil(sparsity * rows) of them, at random rows).",
+        "sparse_: Pitfalls",
+    ),
+    "init-sparse-floor": Hint(
+        "one zero too few per column: the count is ceil(sparsity * rows), rounded up, not floor or round.",
+        "sparse_: Pitfalls",
+    ),
+    "init-generator-ignored": Hint(
+        "the generator looks ignored: pass generator=... to every draw (tensor.uniform_, tensor.normal_, "
+        "torch.rand, torch.randperm), so the same seed gives the same weights and the global random "
+        "state is left alone.",
+        "uniform_: Pitfalls",
+    ),
+    "init-sparse-generator": Hint(
+        "sparse_'s zero positions look drawn from the global random state (torch's own sparse_ does "
+        "that); draw them from the generator too.",
+        "sparse_: Args",
+    ),
+    "init-no-grad": Hint(
+        "the in-place fill looks done outside torch.no_grad(): an nn.Parameter requires grad, and "
+        "autograd refuses in-place changes of such a leaf.",
+        "uniform_: Pitfalls",
+    ),
+    "init-forbidden-api": Hint(
+        "this exercise asks you to write the initializers, so torch.nn.init.* and the layers' "
+        "reset_parameters() are off limits; tensor methods (uniform_, normal_, fill_) and "
+        "torch.linalg.qr are fine.",
+        "",
+    ),
+    "init-return-tensor": Hint(
+        "return the tensor you filled (the same object), as torch.nn.init does, so calls can be chained.",
+        "uniform_: Returns",
+    ),
     # --- histograms ------------------------------------------------------------------------------
+    "hist-biases-included": Hint(
+        "the counts look to include the biases: count only the parameters whose name contains "
+        '"weight".',
+        "get_weight_histogram: Shapes",
+    ),
+    "hist-linear-only": Hint(
+        "only the nn.Linear weights look counted: every parameter whose name contains "
+        '"weight" counts, LayerNorm\'s gain included.',
+        "get_weight_histogram: Pitfalls",
+    ),
+    "hist-edges-not-centres": Hint(
+        "histx looks like all num_bins + 1 bin edges instead of the num_bins bin centres "
+        "(edges[k] + edges[k + 1]) / 2.",
+        "get_weight_histogram: Formula",
+    ),
+    "hist-left-edges": Hint(
+        "histx looks like the left edges of the bins; return their centres "
+        "(edges[k] + edges[k + 1]) / 2.",
+        "get_weight_histogram: Formula",
+    ),
+    "hist-last-bin-open": Hint(
+        "a weight equal to max_val looks left out: the last bin is closed on the right "
+        "(edges[-2] <= w <= max_val), as in np.histogram.",
+        "get_weight_histogram: Formula",
+    ),
+    "hist-range-ignored": Hint(
+        "the bins look spread over the weights' own min and max instead of [min_val, max_val]: "
+        "pass range=(min_val, max_val).",
+        "get_weight_histogram: Formula",
+    ),
+    "hist-recomputed-edges": Hint(
+        "the rows look binned on edges recomputed from each model's min and max; the tracker's "
+        "edges are fixed once, so that every row counts the same intervals.",
+        "HistogramTracker: Pitfalls",
+    ),
+    "hist-tracker-empty": Hint(
+        "before the first record, counts should be an int array of shape (0, num_bins), not an "
+        "empty 1-D array.",
+        "HistogramTracker: Shapes",
+    ),
+    "hist-record-after-epoch": Hint(
+        "the histograms look recorded at the END of each epoch: record before the epoch's first "
+        "update, so that row 0 is the untrained model.",
+        "train_and_track_weights: Pitfalls",
+    ),
+    "hist-acc-count": Hint(
+        "the accuracies look like counts of correct answers; return fractions in [0, 1]: the mean "
+        "of each batch's (predictions == labels).",
+        "train_and_track_weights: Returns",
+    ),
+    "hist-acc-per-sample": Hint(
+        "the accuracies look like correct / samples over the whole epoch; the seed averages the "
+        "per-batch accuracies (they differ when the last batch is smaller).",
+        "train_and_track_weights: Formula",
+    ),
+    "hist-no-train-mode": Hint(
+        "training ran with the model in eval mode: call model.train() at the start of every epoch "
+        "(the previous epoch's model.eval() stays on otherwise).",
+        "train_and_track_weights: Pitfalls",
+    ),
+    "hist-test-mode": Hint(
+        "the test pass ran in training mode or with gradients on: call model.eval() and run it "
+        "under torch.no_grad().",
+        "train_and_track_weights: Formula",
+    ),
+    "hist-no-zero-grad": Hint(
+        "the weights moved differently from plain SGD: are the gradients zeroed before every "
+        "backward pass (optimizer.zero_grad())? Otherwise they add up over the batches.",
+        "train_and_track_weights: Formula",
+    ),
+    "hist-colours-reversed": Hint(
+        "the line colours look reversed: epoch 0 is cm.coolwarm(0) (blue), the last epoch "
+        "cm.coolwarm(1.0) (red).",
+        "plot_histogram_overlay: Formula",
+    ),
+    "hist-single-epoch": Hint(
+        "one epoch breaks the colour formula (i / (n - 1) divides by zero); a single line gets "
+        "cm.coolwarm(0).",
+        "plot_histogram_overlay: Pitfalls",
+    ),
+    "hist-returns-axes": Hint(
+        "return the matplotlib Figure (fig), not the Axes or the lines.",
+        "plot_histogram_overlay: Returns",
+    ),
+    "hist-ax-ignored": Hint(
+        "with ax given, draw on that ax and return its Figure (ax.figure) instead of a new one.",
+        "plot_histogram_heatmap: Returns",
+    ),
+    "hist-hooks-left": Hint(
+        "forward hooks are still registered after the call: keep each handle that "
+        "register_forward_hook returns and call handle.remove() (in a finally block).",
+        "activation_stats: Pitfalls",
+    ),
+    "hist-caller-hooks-removed": Hint(
+        "the caller's own forward hooks disappeared: remove only the hooks you registered "
+        "(their handles), never clear a module's hook dict.",
+        "activation_stats: Pitfalls",
+    ),
+    "hist-layernorm-skipped": Hint(
+        "LayerNorm layers look missing from the result: take the stats of every nn.Linear and of "
+        'every module whose class is named "LayerNorm".',
+        "activation_stats: Formula",
+    ),
+    "hist-layernorm-kit": Hint(
+        "a LayerNorm that is not an nn.LayerNorm subclass (the kit's own) looks missing: match "
+        'type(m).__name__ == "LayerNorm", not isinstance(m, nn.LayerNorm).',
+        "activation_stats: Pitfalls",
+    ),
 }
 
 

@@ -1,0 +1,519 @@
+"""Layer norm implementations side by side: median ms, GB/s and the ratio to torch's F.layer_norm.
+
+    python benchmarks/layer_norm.py [--quick] [--markdown [FILE]] [--rounds N] [--threads N]
+                                    [--devices cpu,cuda] [--no-compile] [--plot FILE.png]
+
+Rows, per device, shape and dtype (fwd = forward with inputs that require grad, as in training;
+fwd+bwd = forward then torch.autograd.grad; bwd = backward alone, on a retained graph):
+  numpy naive        Python loop over the rows, solutions.layer_norm.layer_norm_forward per row (CPU, fwd)
+  numpy vectorized   solutions.layer_norm.layer_norm_forward / _backward on the whole array (CPU)
+  F.layer_norm       torch.nn.functional.layer_norm: ATen's fused kernels, the baseline of every ratio
+  Function           solutions.layer_norm_torch.LayerNormFunction, eager: one kernel per torch op
+  Function compiled  the same Function under torch.compile (inductor; its compile time is printed); skipped,
+                     with the reason, where no C++ compiler (CPU) or Triton (CUDA) is present
+Shapes: CPU (32, 128), (4096, 768), (8192, 4096) float32; CUDA the same plus (16384, 8192), float32 and bfloat16
+(--quick: the two smaller CPU shapes and CUDA up to (8192, 4096), fewer rounds: a CI-sized run).
+
+Method: every implementation of one (device, shape, dtype) is timed in the same process, interleaved -- each
+round runs each row once, in a rotating order -- so drift and other load hit all rows alike; a row's time is
+the median over rounds of one call (a round repeats fast calls to last >= ~10 ms). CUDA: synchronized timing.
+GB/s = the bytes an ideal kernel must move / time: fwd reads x and writes out (2 tensors of x's size), bwd
+reads x and grad_out and writes dx (3), fwd+bwd 5; weight, bias and statistics are negligible. "% copy" is that
+rate against the device's measured copy bandwidth (dst.copy_(src), bytes read + written): the roofline of a
+memory-bound op. Eager composed ops cannot reach it: each op re-reads its inputs from memory (the pass counts
+are in the Function's docstrings).
+
+SPEC targets (CPU, (4096, 768) float32, fwd+bwd): eager Function <= 5x F.layer_norm, compiled <= 1.3x; the
+summary line at the end prints both ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from solutions.layer_norm import layer_norm_backward, layer_norm_forward  # noqa: E402
+from solutions.layer_norm_torch import LayerNormFunction  # noqa: E402
+
+EPS = 1e-5
+CPU_SHAPES = [(32, 128), (4096, 768), (8192, 4096)]
+CUDA_SHAPES = [(32, 128), (4096, 768), (8192, 4096), (16384, 8192)]
+TENSORS = {"fwd": 2, "bwd": 3, "fwd+bwd": 5}  # x-sized tensors an ideal kernel reads or writes
+
+
+@dataclass
+class Row:
+    device: str
+    shape: tuple[int, int]
+    dtype: str
+    impl: str
+    phase: str  # fwd | bwd | fwd+bwd
+    fn: Callable[[], object] | None
+    nbytes: int
+    skip: str = ""
+    inner: int = 1
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def ms(self) -> float:
+        return statistics.median(self.times) * 1e3 if self.times else float("nan")
+
+    @property
+    def gbs(self) -> float:
+        return self.nbytes / (self.ms * 1e-3) / 1e9 if self.times else float("nan")
+
+
+# --- what runs -------------------------------------------------------------------------------------
+
+
+def _sync(device: str) -> Callable[[], None]:
+    return torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+
+def _compile_problem(device: str) -> str:
+    """Why torch.compile cannot run here, or "" when it can."""
+    if device == "cpu":
+        cxx = os.environ.get("CXX")
+        if not (cxx and shutil.which(cxx)) and not any(
+            shutil.which(c) for c in ("g++", "c++", "clang++")
+        ):
+            return "no C++ compiler (g++, c++, clang++ or $CXX) on PATH: inductor's CPU backend needs one"
+    elif importlib.util.find_spec("triton") is None:
+        return "Triton is not installed: inductor's CUDA backend needs it"
+    return ""
+
+
+def torch_rows(
+    device: str,
+    shape: tuple[int, int],
+    dtype: torch.dtype,
+    compile_ok: str,
+    compile_times: dict[str, float],
+) -> list[Row]:
+    m, n = shape
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.randn(m, n, generator=gen) * 2 + 1).to(device=device, dtype=dtype).requires_grad_()
+    w = (torch.rand(n, generator=gen) + 0.5).to(device=device, dtype=dtype).requires_grad_()
+    b = torch.randn(n, generator=gen).to(device=device, dtype=dtype).requires_grad_()
+    g = torch.randn(m, n, generator=gen).to(device=device, dtype=dtype)
+    size = m * n * x.element_size()
+    name = str(dtype).removeprefix("torch.")
+
+    impls: dict[str, Callable] = {
+        "F.layer_norm": lambda x, w, b: F.layer_norm(x, (n,), w, b, EPS),
+        "Function": lambda x, w, b: LayerNormFunction.apply(x, w, b, EPS),
+    }
+    skip_compiled = compile_ok
+    if not skip_compiled:
+        torch._dynamo.reset()  # a fresh cache per shape: a fair compile time, no recompile limit
+        # The bwd rows re-run one graph (retain_graph=True), which a backward that donates its saved buffers
+        # to its outputs refuses; donation saves memory, not time.
+        if hasattr(torch._functorch.config, "donated_buffer"):
+            torch._functorch.config.donated_buffer = False
+        compiled = torch.compile(
+            lambda x, w, b: LayerNormFunction.apply(x, w, b, EPS), dynamic=False
+        )
+        try:
+            sync = _sync(device)
+            start = time.perf_counter()
+            out = compiled(x, w, b)
+            sync()
+            middle = time.perf_counter()
+            torch.autograd.grad(out, (x, w, b), g)
+            sync()
+            compile_times[f"{device} {shape} {name}"] = time.perf_counter() - start
+            compile_times[f"{device} {shape} {name} (fwd only)"] = middle - start
+            impls["Function compiled"] = compiled
+        except Exception as exc:  # shown as the reason the rows are skipped
+            skip_compiled = (
+                f"torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            )
+
+    rows = []
+    for impl, fn in impls.items():
+        out = fn(x, w, b)  # a graph to run backward on, again and again (retain_graph)
+        rows += [
+            Row(device, shape, name, impl, "fwd", lambda fn=fn: fn(x, w, b), TENSORS["fwd"] * size),
+            Row(
+                device,
+                shape,
+                name,
+                impl,
+                "bwd",
+                lambda out=out: torch.autograd.grad(out, (x, w, b), g, retain_graph=True),
+                TENSORS["bwd"] * size,
+            ),
+            Row(
+                device,
+                shape,
+                name,
+                impl,
+                "fwd+bwd",
+                lambda fn=fn: torch.autograd.grad(fn(x, w, b), (x, w, b), g),
+                TENSORS["fwd+bwd"] * size,
+            ),
+        ]
+    if "Function compiled" not in impls:
+        rows += [
+            Row(
+                device,
+                shape,
+                name,
+                "Function compiled",
+                p,
+                None,
+                TENSORS[p] * size,
+                skip=skip_compiled,
+            )
+            for p in TENSORS
+        ]
+    return rows
+
+
+def numpy_rows(shape: tuple[int, int]) -> list[Row]:
+    m, n = shape
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+    gamma = rng.uniform(0.5, 1.5, n).astype(np.float32)
+    beta = rng.standard_normal(n).astype(np.float32)
+    dout = rng.standard_normal(shape).astype(np.float32)
+    size = x.nbytes
+
+    def naive() -> None:
+        for i in range(m):  # one sample at a time: what vectorizing removes
+            layer_norm_forward(x[i], gamma, beta)
+
+    def vectorized_both() -> None:
+        _, cache = layer_norm_forward(x, gamma, beta)
+        layer_norm_backward(dout, cache)
+
+    return [
+        Row("cpu", shape, "float32", "numpy naive", "fwd", naive, TENSORS["fwd"] * size),
+        Row(
+            "cpu",
+            shape,
+            "float32",
+            "numpy vectorized",
+            "fwd",
+            lambda: layer_norm_forward(x, gamma, beta),
+            TENSORS["fwd"] * size,
+        ),
+        Row(
+            "cpu",
+            shape,
+            "float32",
+            "numpy vectorized",
+            "fwd+bwd",
+            vectorized_both,
+            TENSORS["fwd+bwd"] * size,
+        ),
+    ]
+
+
+def copy_bandwidth(device: str, quick: bool) -> float:
+    """GB/s of dst.copy_(src), counting bytes read and written: the memory roofline of the device."""
+    n = (64 if quick else 256) * 2**20 * (4 if device.startswith("cuda") else 1)
+    src = torch.ones(n // 4, device=device)
+    dst = torch.empty_like(src)
+    sync = _sync(device)
+    times = []
+    for _ in range(5 if quick else 15):
+        sync()
+        start = time.perf_counter()
+        dst.copy_(src)
+        sync()
+        times.append(time.perf_counter() - start)
+    return 2 * n / statistics.median(times) / 1e9
+
+
+# --- timing ------------------------------------------------------------------------------------------
+
+
+def run_interleaved(rows: list[Row], rounds: int, target_s: float) -> None:
+    live = [r for r in rows if r.fn is not None and not r.skip]
+    if not live:
+        return
+    sync = _sync(live[0].device)
+    for row in live:  # warm-up, and how many calls make one timed sample last ~target_s
+        row.fn()
+        sync()
+        start = time.perf_counter()
+        row.fn()
+        sync()
+        once = time.perf_counter() - start
+        row.inner = max(1, min(1000, int(target_s / max(once, 1e-7))))
+    for r in range(rounds):
+        order = live[r % len(live) :] + live[: r % len(live)]  # rotate: no row always first
+        for row in order:
+            sync()
+            start = time.perf_counter()
+            for _ in range(row.inner):
+                row.fn()
+            sync()
+            row.times.append((time.perf_counter() - start) / row.inner)
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+HEADER = (
+    "device",
+    "shape",
+    "dtype",
+    "implementation",
+    "pass",
+    "ms",
+    "GB/s",
+    "% copy",
+    "x F.layer_norm",
+)
+
+
+def table(rows: list[Row], roofline: dict[str, float]) -> list[tuple[str, ...]]:
+    base = {(r.device, r.shape, r.dtype, r.phase): r.ms for r in rows if r.impl == "F.layer_norm"}
+    out = []
+    for r in rows:
+        if r.skip or not r.times:
+            out.append(
+                (
+                    r.device,
+                    f"{r.shape[0]}x{r.shape[1]}",
+                    r.dtype,
+                    r.impl,
+                    r.phase,
+                    "-",
+                    "-",
+                    "-",
+                    f"skipped: {r.skip}",
+                )
+            )
+            continue
+        ref = base.get((r.device, r.shape, r.dtype, r.phase))
+        ratio = f"{r.ms / ref:.2f}" if ref else "-"
+        out.append(
+            (
+                r.device,
+                f"{r.shape[0]}x{r.shape[1]}",
+                r.dtype,
+                r.impl,
+                r.phase,
+                _num(r.ms),
+                f"{r.gbs:.1f}",
+                f"{100 * r.gbs / roofline[r.device]:.0f}%",
+                ratio,
+            )
+        )
+    return out
+
+
+def _num(ms: float) -> str:
+    return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.0f}"
+
+
+def render_text(lines: list[tuple[str, ...]]) -> str:
+    widths = [
+        max([len(h), *(len(line[i]) for line in lines if len(line[i]) < 40)])
+        for i, h in enumerate(HEADER)
+    ]
+    fmt = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i < 5 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    ).rstrip()
+    return "\n".join([fmt(HEADER), fmt(tuple("-" * w for w in widths)), *map(fmt, lines)])
+
+
+def render_markdown(lines: list[tuple[str, ...]]) -> str:
+    head = (
+        "| "
+        + " | ".join(HEADER)
+        + " |\n|"
+        + "|".join("---" if i < 5 else "---:" for i in range(len(HEADER)))
+        + "|\n"
+    )
+    return head + "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def summary(rows: list[Row]) -> list[str]:
+    def ms(impl: str) -> float | None:
+        for r in rows:
+            if (r.device, r.shape, r.dtype, r.impl, r.phase) == (
+                "cpu",
+                (4096, 768),
+                "float32",
+                impl,
+                "fwd+bwd",
+            ) and r.times:
+                return r.ms
+        return None
+
+    base, eager, comp = ms("F.layer_norm"), ms("Function"), ms("Function compiled")
+    if base is None or eager is None:
+        return []
+    out = [
+        f"CPU (4096, 768) float32 fwd+bwd: eager Function {eager / base:.2f}x F.layer_norm (target <= 5x)"
+    ]
+    if comp is not None:
+        out.append(
+            f"CPU (4096, 768) float32 fwd+bwd: compiled Function {comp / base:.2f}x F.layer_norm "
+            "(target <= 1.3x)"
+        )
+    return out
+
+
+def plot(rows: list[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = sorted(
+        {(r.device, r.shape, r.dtype) for r in rows if r.phase == "fwd+bwd" and r.times}
+    )
+    impls = sorted({r.impl for r in rows if r.phase == "fwd+bwd" and r.times})
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups)), 4))
+    width = 0.8 / max(1, len(impls))
+    for k, impl in enumerate(impls):
+        values = [
+            next(
+                (
+                    r.ms
+                    for r in rows
+                    if (r.device, r.shape, r.dtype) == gr
+                    and r.impl == impl
+                    and r.phase == "fwd+bwd"
+                    and r.times
+                ),
+                float("nan"),
+            )
+            for gr in groups
+        ]
+        ax.bar(np.arange(len(groups)) + k * width, values, width, label=impl)
+    ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2)
+    ax.set_xticklabels([f"{d}\n{s[0]}x{s[1]}\n{t}" for d, s, t in groups], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("fwd+bwd median ms (log)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+# --- main --------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="CI-sized: smaller shapes, fewer rounds"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="interleaved rounds (default 15, quick 5)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's)"
+    )
+    parser.add_argument(
+        "--devices", default=None, help="comma list: cpu,cuda (default: cpu, and cuda if any)"
+    )
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile rows")
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="FILE",
+        help="markdown table to FILE (or stdout when no FILE is given)",
+    )
+    parser.add_argument("--plot", type=Path, default=None, help="bar chart of fwd+bwd times (PNG)")
+    args = parser.parse_args()
+    rounds = args.rounds or (5 if args.quick else 15)
+    target_s = 0.002 if args.quick else 0.01
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = (
+        args.devices.split(",")
+        if args.devices
+        else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    )
+    notes = [
+        f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
+        f"{torch.get_num_threads()} torch CPU threads, {os.cpu_count()} CPUs ({platform.processor() or '?'})"
+    ]
+    if "cuda" in devices and not torch.cuda.is_available():
+        notes.append("cuda: skipped (CUDA not available)")
+        devices.remove("cuda")
+
+    rows: list[Row] = []
+    roofline: dict[str, float] = {}
+    compile_times: dict[str, float] = {}
+    for device in devices:
+        roofline[device] = copy_bandwidth(device, args.quick)
+        label = torch.cuda.get_device_name() if device == "cuda" else "CPU"
+        notes.append(
+            f"{device} ({label}): copy bandwidth {roofline[device]:.1f} GB/s (the roofline)"
+        )
+        problem = "--no-compile" if args.no_compile else _compile_problem(device)
+        if problem:
+            notes.append(f"{device}: Function compiled skipped: {problem}")
+        shapes = CPU_SHAPES if device == "cpu" else CUDA_SHAPES
+        if args.quick:
+            shapes = shapes[:2] if device == "cpu" else shapes[:3]
+        dtypes = [torch.float32] if device == "cpu" else [torch.float32, torch.bfloat16]
+        for shape in shapes:
+            for dtype in dtypes:
+                group = torch_rows(device, shape, dtype, problem, compile_times)
+                if device == "cpu" and dtype == torch.float32:
+                    group = numpy_rows(shape) + group
+                print(
+                    f"timing {device} {shape} {str(dtype).removeprefix('torch.')} ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                run_interleaved(group, rounds, target_s)
+                rows += group
+                if device.startswith("cuda"):
+                    del group
+                    torch.cuda.empty_cache()
+    for key, seconds in compile_times.items():
+        notes.append(f"torch.compile time {key}: {seconds:.1f} s")
+
+    lines = table(rows, roofline)
+    text = render_text(lines)
+    print(text)
+    print("\n".join(notes))
+    print("\n".join(summary(rows)))
+    if args.markdown:
+        md = (
+            f"`python benchmarks/layer_norm.py {' '.join(sys.argv[1:])}`\n\n"
+            + render_markdown(lines)
+            + "\n\n"
+            + "\n".join(f"- {n}" for n in notes + summary(rows))
+            + "\n"
+        )
+        if args.markdown == "-":
+            print(md)
+        else:
+            Path(args.markdown).write_text(md)
+            print(f"markdown written to {args.markdown}")
+    if args.plot:
+        plot(rows, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

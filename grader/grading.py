@@ -1,0 +1,521 @@
+"""Grading a class: submissions -> tasks for sandboxed workers -> verdicts decided here, in the trusted parent.
+
+For each (submission, exercise group) this module draws the hidden cases' inputs (seeded by --seed, learner,
+group and case), checks the submitted source (syntax, forbidden APIs, grader/forbidden.py), hands the calls to
+an executor (grader/scheduler.py), and judges every returned output with the case's judge against the
+reference run here on the same inputs (grader/evaluate.py). A worker decides nothing.
+
+A finished learner is appended to the journal at once, so an interrupted run resumes where it stopped; a
+learner whose files, options and kit are unchanged since the journal entry is not graded again.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader import GROUPS, ROOT, forbidden, sandbox, wire
+from grader.collect import Submission
+from grader.results import (
+    CRASHED,
+    FAILED,
+    GRADED,
+    GRADER_ERROR,
+    IMPORT_FAILED,
+    NOT_AVAILABLE,
+    NOT_RUN,
+    NOT_SUBMITTED,
+    PASSED,
+    SKIPPED,
+    SYNTAX_ERROR,
+    TIMEOUT,
+    CaseResult,
+    GroupResult,
+    Result,
+    split_cents,
+)
+from grader.scheduler import Call, Executor, Journal, Outcome, Task, TaskReply, kit_fingerprint
+
+CRASH_TYPES = ("MemoryError", "RecursionError", "SystemExit", "KeyboardInterrupt")
+LEVELS = ("minimal", "partial", "full")
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    timeout: float = 10.0
+    memory_mb: int = 4096
+    gpu: str = (
+        "auto"  # auto: GPU cases run (0 points) when CUDA is there; on: they count; off: skipped
+    )
+    cuda: bool = False  # is a CUDA device available (decided by the caller)
+
+    def key(self) -> str:
+        return f"seed={self.seed};timeout={self.timeout};mem={self.memory_mb};gpu={self.gpu};cuda={self.cuda}"
+
+
+def available_groups() -> list[str]:
+    """Groups with hidden cases, a reference and a driver; the others are graded "not available"."""
+    return [
+        g
+        for g in GROUPS
+        if (ROOT / "grader" / "hidden" / f"test_{g}.py").is_file()
+        and (ROOT / "solutions" / f"{g}.py").is_file()
+        and (ROOT / "grader" / "drivers" / f"{g}.py").is_file()
+    ]
+
+
+def kit_files() -> dict[str, bytes]:
+    """Trusted files every worker gets: exercises/__init__.py and the provided helpers (not graded files)."""
+    out: dict[str, bytes] = {}
+    for path in sorted((ROOT / "exercises").glob("*.py")):
+        if path.stem not in GROUPS:
+            out[f"exercises/{path.name}"] = path.read_bytes()
+    return out
+
+
+# --- per (submission, group) ----------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    group: str
+    result: (
+        GroupResult  # cases pre-filled: skipped, statically refused; the rest come from the task
+    )
+    cases: list[Any] = field(default_factory=list)  # Case objects to judge from the reply
+    inputs: dict[str, Any] = field(default_factory=dict)  # case name -> inputs (parent's copy)
+    cents: dict[str, int] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    replies: list[TaskReply] = field(default_factory=list)
+    verdicts: dict[str, Any] = field(
+        default_factory=dict
+    )  # case name -> Verdict (from a judge pool)
+
+
+def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]) -> Prepared:
+    """Everything decided before any learner code runs; the tasks to run (none if nothing to run)."""
+    from grader.cases import load_cases
+    from grader.evaluate import case_inputs
+    from grader.points import POINTS
+
+    if group not in available_groups():
+        return Prepared(group, GroupResult(group, NOT_AVAILABLE, 0, message="no hidden tests yet"))
+    cases = load_cases(group)
+    counted = [c for c in cases if c.device == "cpu" or options.gpu == "on"]
+    cents = dict(
+        zip(
+            [c.name for c in counted],
+            split_cents(POINTS.get(group, 0), [c.weight for c in counted]),
+            strict=True,
+        )
+    )
+    total = sum(cents.values())
+    located = sub.located.get(group, "")
+    gr = GroupResult(group, GRADED, total, located=located)
+    prep = Prepared(group, gr, cents=cents)
+    source = sub.files.get(group)
+    if source is None:
+        gr.status = NOT_SUBMITTED
+        gr.message = (
+            f"no {group}.py in {sub.entry} (looked in exercises/ and ./)"
+            if not sub.unreadable
+            else "the submission could not be read"
+        )
+        return prep
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        gr.status = SYNTAX_ERROR
+        gr.message = syntax_message(group, exc)
+        return prep
+    except (ValueError, RecursionError, MemoryError) as exc:
+        gr.status = SYNTAX_ERROR
+        gr.message = f"exercises/{group}.py could not be parsed ({type(exc).__name__}: {exc})"
+        return prep
+    findings = forbidden.static_check(source, group)
+    why = forbidden.rules_for(group).why
+    calls: list[Call] = []
+    cuda_calls: list[Call] = []
+    for case in cases:
+        case_cents = cents.get(case.name, 0)
+        refused = [f for f in findings if forbidden.charged_to(f.function, case.functions)]
+        if refused:
+            gr.cases.append(
+                CaseResult(
+                    case.name,
+                    FAILED,
+                    0,
+                    case_cents,
+                    message=refused[0].message(why),
+                    hint=refused[0].hint,
+                    doc=case.doc,
+                    device=case.device,
+                )
+            )
+            continue
+        if case.device != "cpu" and (options.gpu == "off" or not options.cuda):
+            reason = "--gpu off" if options.gpu == "off" else "no CUDA device"
+            gr.cases.append(
+                CaseResult(
+                    case.name,
+                    SKIPPED,
+                    0,
+                    case_cents,
+                    f"skipped: {reason}",
+                    doc=case.doc,
+                    device=case.device,
+                )
+            )
+            continue
+        inputs = case_inputs(group, case, seed=options.seed, learner=sub.learner)
+        prep.inputs[case.name] = inputs
+        prep.cases.append(case)
+        call = Call(
+            case.name, case.driver, wire.to_plain(inputs), case.device, tuple(case.functions)
+        )
+        (cuda_calls if case.device != "cpu" else calls).append(call)
+    files = dict(kit)
+    for g, data in sub.files.items():
+        files[f"exercises/{g}.py"] = data
+    for batch, cuda in ((calls, False), (cuda_calls, True)):
+        if batch:
+            prep.tasks.append(
+                Task(
+                    sub.learner,
+                    group,
+                    files,
+                    [f"exercises/{group}.py"],
+                    batch,
+                    options.timeout,
+                    options.memory_mb,
+                    cuda,
+                )
+            )
+    return prep
+
+
+def syntax_message(group: str, exc: SyntaxError) -> str:
+    text = exc.msg or "invalid syntax"
+    if "codec can't decode" in text or "unicode error" in text:
+        return (
+            f"exercises/{group}.py is not valid UTF-8 text (line {exc.lineno}); save it as UTF-8 "
+            f"or declare its encoding"
+        )
+    line = (exc.text or "").strip()
+    shown = f": {line[:120]}" if line else ""
+    return f"exercises/{group}.py has a syntax error at line {exc.lineno}: {text}{shown}"
+
+
+def judge(prep: Prepared, options: Options) -> GroupResult:
+    """Verdicts for every case from the task replies (called once all of the group's tasks are back)."""
+    from grader.evaluate import judge_case
+
+    gr = prep.result
+    outcomes: dict[str, Outcome] = {}
+    import_error: Outcome | None = None
+    for reply in prep.replies:
+        outcomes.update(reply.outcomes)
+        import_error = import_error or reply.import_error
+        gr.output = (gr.output + reply.output)[-4000:]
+        gr.output_bytes += reply.output_bytes
+        gr.flood = gr.flood or reply.flood
+    if import_error is not None and not any(o.status in ("ok", "error") for o in outcomes.values()):
+        err = import_error.error or {}
+        kind = str(err.get("type", ""))
+        gr.status = (
+            SYNTAX_ERROR
+            if kind in ("SyntaxError", "IndentationError", "TabError")
+            else IMPORT_FAILED
+        )
+        gr.message = import_error.message
+        if import_error.refused:
+            gr.message += f" ({_refused_text(import_error.refused, prep.group)[0]})"
+        gr.cases = [c for c in gr.cases if c.status == SKIPPED]
+        return gr
+    refused_funcs: dict[str, tuple[str, str | None]] = {}
+    for out in outcomes.values():
+        for r in out.refused:
+            fn = str(r.get("function", ""))
+            refused_funcs.setdefault(fn, _refused_text([r], prep.group))
+    why = forbidden.rules_for(prep.group).why
+    for case in prep.cases:
+        cents = prep.cents.get(case.name, 0)
+        out = outcomes.get(case.name) or Outcome("not run", message="not run")
+        status, message, hint = _verdict(
+            prep.group,
+            case,
+            prep.inputs[case.name],
+            out,
+            judge_case,
+            why,
+            prep.verdicts.get(case.name),
+        )
+        charged = [t for fn, t in refused_funcs.items() if forbidden.charged_to(fn, case.functions)]
+        if status == PASSED and charged:
+            status, (message, hint) = FAILED, charged[0]
+        gr.cases.append(
+            CaseResult(
+                case.name,
+                status,
+                cents if status == PASSED else 0,
+                cents,
+                message,
+                hint,
+                case.doc,
+                case.device,
+                round(out.seconds, 3),
+            )
+        )
+    order = {c.name: i for i, c in enumerate(_all_cases(prep.group))}
+    gr.cases.sort(key=lambda c: order.get(c.name, 0))
+    if gr.flood:
+        gr.notes.append(
+            f"output flood: your code wrote more than {sandbox.LOG_CAP >> 20} MiB to stdout/stderr; "
+            "the rest was cut off"
+        )
+    return gr
+
+
+def _all_cases(group: str) -> list[Any]:
+    from grader.cases import load_cases
+
+    return load_cases(group)
+
+
+def _refused_text(refused: list[dict[str, str]], group: str) -> tuple[str, str | None]:
+    """(message, hint id) for a run-time refusal reported by the worker's guard."""
+    r = refused[0]
+    rules = forbidden.rules_for(group)
+    api = str(r.get("api", "?"))[:200]
+    fn = str(r.get("function", "?"))[:200]
+    why = f" ({rules.why})" if rules.why else ""
+    return f"API not allowed: {api} (called in {fn}){why}", rules.hint_for(api)
+
+
+def needs_judge(out: Outcome | None) -> bool:
+    """Does this outcome go to a judge (outputs came back and no forbidden API was refused)?"""
+    return out is not None and out.status == "ok" and not out.refused
+
+
+def _verdict(
+    group: str,
+    case: Any,
+    inputs: Any,
+    out: Outcome,
+    judge_case: Callable,
+    why: str,
+    verdict: Any = None,
+) -> tuple[str, str, str | None]:
+    if out.status == "ok":
+        if out.refused:
+            return FAILED, *_refused_text(out.refused, group)
+        if verdict is None:
+            verdict = judge_case(group, case, inputs, out.outputs)
+        return (PASSED if verdict.passed else FAILED), verdict.message, verdict.hint
+    if out.status == "timeout":
+        fn = case.functions[-1] if case.functions else case.driver
+        return TIMEOUT, f"timeout: {fn} did not return ({out.message}; an infinite loop?)", None
+    if out.status == "crashed":
+        return CRASHED, out.message, None
+    if out.status == "not run":
+        return NOT_RUN, out.message, None
+    # an exception raised by the learner's code (or by the driver on what it returned)
+    err = out.error or {}
+    kind = str(err.get("type", "Exception"))[:80]
+    text = str(err.get("message", ""))[:1500]
+    where = [str(w) for w in (err.get("where") or [])][-3:]
+    at = f" (at {where[-1]})" if where else ""
+    if out.refused:
+        return FAILED, *_refused_text(out.refused, group)
+    if kind == "Refused":
+        return FAILED, text, None
+    if kind == "OSError" and err.get("errno") == 27:
+        return (
+            CRASHED,
+            (
+                f"crashed: output flood (more than {sandbox.LOG_CAP >> 20} MiB written to stdout/stderr or "
+                "a file)"
+            ),
+            None,
+        )
+    if kind in CRASH_TYPES:
+        reason = {
+            "MemoryError": "ran out of memory (MemoryError)",
+            "RecursionError": "recursion too deep (RecursionError)",
+            "SystemExit": text or "sys.exit() was called",
+            "KeyboardInterrupt": "interrupted (KeyboardInterrupt)",
+        }[kind]
+        return CRASHED, f"crashed: {reason}{at}", None
+    if kind == "NotImplementedError" and text.startswith("Exercise "):
+        return FAILED, f"not implemented yet: {text}", None
+    return FAILED, f"raised {kind}: {text}{at}", None
+
+
+# --- the class ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Learner:
+    sub: Submission
+    fingerprint: str
+    start: float
+    preps: dict[str, Prepared] = field(default_factory=dict)
+    waiting: int = 0
+    isolation: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fingerprint(sub: Submission, options: Options, kit: str) -> str:
+    h = hashlib.sha256(f"{kit}|{options.key()}|{sub.entry}|{sub.problems}".encode())
+    for group in sorted(sub.files):
+        h.update(group.encode())
+        h.update(hashlib.sha256(sub.files[group]).digest())
+    return h.hexdigest()[:24]
+
+
+def grade_class(
+    subs: list[Submission],
+    options: Options,
+    executor: Executor,
+    *,
+    journal: Journal | None = None,
+    max_inflight: int = 4,
+    progress: Callable[[Result, bool], None] | None = None,
+    judges: Any = None,
+) -> list[Result]:
+    """Grade every submission; results in the order of ``subs``. ``progress(result, reused)`` per learner.
+
+    ``judges``: a grader.judgepool.JudgePool to judge on several cores (default: in this process).
+    """
+    groups = list(GROUPS)
+    kit = kit_fingerprint(groups)
+    previous = journal.load() if journal else {}
+    kit_blobs = kit_files()
+    results: dict[str, Result] = {}
+    queue: list[tuple[_Learner, Prepared, Task]] = []
+    learners: list[_Learner] = []
+    for sub in subs:
+        fp = fingerprint(sub, options, kit)
+        old = previous.get(sub.learner)
+        if old and old.get("fingerprint") == fp:
+            try:
+                results[sub.learner] = Result.from_dict(old)
+                if progress:
+                    progress(results[sub.learner], True)
+                continue
+            except (TypeError, KeyError):
+                pass
+        learners.append(_Learner(sub, fp, time.monotonic()))
+
+    def finish(lr: _Learner) -> None:
+        levels = [iso.get("level", "minimal") for iso in lr.isolation]
+        weakest = min(levels, key=LEVELS.index) if levels else ""
+        detail = next((sandbox.describe(i) for i in lr.isolation if i.get("level") == weakest), "")
+        res = Result(
+            lr.sub.learner,
+            lr.sub.entry,
+            {g: lr.preps[g].result for g in groups},
+            problems=list(lr.sub.problems),
+            isolation=weakest,
+            isolation_detail=detail,
+            seed=options.seed,
+            execution_time=round(time.monotonic() - lr.start, 3),
+            fingerprint=lr.fingerprint,
+            graded=not lr.sub.unreadable,
+        )
+        results[lr.sub.learner] = res
+        if journal:
+            journal.append(res.to_dict())
+        if progress:
+            progress(res, False)
+
+    # prepare lazily, learner by learner, so inputs for the whole class never sit in memory at once
+    pending_learners = list(learners)
+    tasks: dict[Future, tuple[_Learner, Prepared, Task]] = {}
+    verdicts: dict[Future, tuple[_Learner, Prepared, str]] = {}
+
+    def refill() -> None:
+        while len(tasks) < max_inflight and (queue or pending_learners):
+            if not queue:
+                lr = pending_learners.pop(0)
+                lr.start = time.monotonic()
+                for g in groups:
+                    try:
+                        prep = prepare(lr.sub, g, options, kit_blobs)
+                    except Exception as exc:  # a kit bug: the row says so, the class goes on
+                        prep = Prepared(
+                            g,
+                            GroupResult(g, GRADER_ERROR, 0, message=f"{type(exc).__name__}: {exc}"),
+                        )
+                    lr.preps[g] = prep
+                    for task in prep.tasks:
+                        queue.append((lr, prep, task))
+                        lr.waiting += 1
+                if lr.waiting == 0:  # nothing to run (not submitted, syntax errors, not available)
+                    finish(lr)
+                continue
+            lr, prep, task = queue.pop(0)
+            tasks[executor.submit(task)] = (lr, prep, task)
+
+    def task_done(fut: Future, lr: _Learner, prep: Prepared, task: Task) -> None:
+        try:
+            reply = fut.result()
+        except Exception as exc:  # the executor failed, not the learner
+            reply = TaskReply(
+                outcomes={
+                    c.case: Outcome("not run", message=f"grader error: {exc}") for c in task.calls
+                }
+            )
+            prep.result.notes.append(f"grader error: {type(exc).__name__}: {exc}")
+            prep.result.status = GRADER_ERROR
+        prep.replies.append(reply)
+        if reply.isolation:
+            lr.isolation.append(reply.isolation)
+        if judges is not None:
+            for call in task.calls:
+                out = reply.outcomes.get(call.case)
+                if needs_judge(out):
+                    f = judges.submit(
+                        prep.group, call.case, options.seed, lr.sub.learner, out.outputs
+                    )
+                    verdicts[f] = (lr, prep, call.case)
+                    lr.waiting += 1
+        lr.waiting -= 1
+
+    def verdict_done(fut: Future, lr: _Learner, prep: Prepared, case: str) -> None:
+        try:
+            prep.verdicts[case] = fut.result()
+        except Exception as exc:
+            from grader.cases import Verdict
+
+            prep.verdicts[case] = Verdict(False, f"grader error: {exc}")
+            prep.result.status = GRADER_ERROR
+            prep.result.message = f"a judge failed: {exc}"
+        lr.waiting -= 1
+
+    refill()
+    while tasks or verdicts:
+        done, _ = wait([*tasks, *verdicts], return_when=FIRST_COMPLETED)
+        for fut in done:
+            if fut in tasks:
+                lr, prep, task = tasks.pop(fut)
+                task_done(fut, lr, prep, task)
+            else:
+                lr, prep, case = verdicts.pop(fut)
+                verdict_done(fut, lr, prep, case)
+            if lr.waiting == 0:
+                for g in groups:
+                    p = lr.preps[g]
+                    if p.cases and p.result.status in (GRADED, GRADER_ERROR):
+                        status, message = p.result.status, p.result.message
+                        p.result = judge(p, options)
+                        if status == GRADER_ERROR:
+                            p.result.status, p.result.message = status, message
+                finish(lr)
+        refill()
+    return [results[s.learner] for s in subs if s.learner in results]

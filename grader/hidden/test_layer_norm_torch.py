@@ -1,0 +1,440 @@
+"""Hidden cases for the layer_norm_torch group. Parent-only: never copied to a worker or a release.
+
+Inputs are fresh for every learner (grader/cases.py seeds them): random shapes, (N, D), (N, T, D) and
+(N, C, H, W) with 1 to 3 normalized dims, weight/bias None, float64/float32/float16/bfloat16, a large mean, the
+module's constructor options, and the same on CUDA (device="cuda": points only under --gpu on).
+
+Every numeric result is judged against the reference run on float64 copies of the inputs, rounded to the case
+dtype: float64 and float32 within the kit's tolerances, float16/bfloat16 within a few ulps (SPEC, Numerical
+judging) -- never against torch's own half-precision output. Half-precision inputs are float32 arrays whose
+values the dtype represents exactly, with the dtype named by the "dtype" input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from grader.cases import Case, JudgeContext, Verdict, upcast64
+from grader.judge import Judge, _changed, all_of, compare
+from tests.checks import TOLERANCES, choose_hint
+from tests.test_layer_norm_torch import FLOAT32_VS_64, HALF_TOLERANCES
+
+FN = ("LayerNormFunction",)
+MOD = ("LayerNormFunction", "LayerNorm")
+HALF = ("float16", "bfloat16")
+GRADS = ("dx", "dweight", "dbias")
+
+
+# --- inputs -------------------------------------------------------------------------------------------
+
+
+def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
+    """a rounded to values the dtype represents exactly, as float32 (halves) or the dtype itself."""
+    if dtype == "float64":
+        return a.astype(np.float64)
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(getattr(torch, dtype))
+    return t.float().numpy()
+
+
+def _fn_inputs(rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=True, bias=True):
+    loc = rng.uniform(-3, 3) if loc is None else loc
+    scale = rng.uniform(0.5, 3) if scale is None else scale
+    shape = tuple(int(s) for s in shape)
+    norm = shape[len(shape) - k :]
+    d = {"x": loc + scale * rng.standard_normal(shape), "dout": rng.standard_normal(shape)}
+    if weight:
+        d["weight"] = rng.uniform(0.5, 2.0, norm)
+    if bias:
+        d["bias"] = rng.standard_normal(norm)
+    d = {key: _exact(v, dtype) for key, v in d.items()}
+    d["dtype"] = dtype
+    return d
+
+
+def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64"):
+    d = _fn_inputs(rng, shape, k, dtype=dtype, weight=affine, bias=affine and use_bias)
+    d.update(
+        normalized_shape=np.array(d["x"].shape[len(shape) - k :], dtype=np.int64),
+        elementwise_affine=affine,
+        use_bias=use_bias,
+    )
+    return d
+
+
+def _dims(rng, n, lo=2, hi=7):
+    return [int(v) for v in rng.integers(lo, hi, size=n)]
+
+
+def _half_loc(rng):
+    return float(rng.choice([-1, 1]) * rng.uniform(5, 40))
+
+
+# --- judges -------------------------------------------------------------------------------------------
+
+
+def _tolerance(dtype: str) -> tuple[float, float]:
+    if dtype in HALF_TOLERANCES:
+        return HALF_TOLERANCES[dtype]
+    return FLOAT32_VS_64 if dtype == "float32" else TOLERANCES["float64"]
+
+
+def _round(a, dtype: str):
+    if not isinstance(a, np.ndarray):
+        return a
+    return a.astype(np.float32) if dtype == "float32" else _exact(a, dtype) if dtype in HALF else a
+
+
+def near_truth(*names: str, rtol: float | None = None, atol: float | None = None) -> Judge:
+    """Judge: each named output (those the reference has) is the float64 result rounded to the case dtype,
+    within the dtype's tolerance; their dtypes and devices are the inputs'. The hint is the mutant whose
+    outputs the learner reproduces, else (half precision) whether the same values in float32 are right."""
+
+    def judge(ctx: JudgeContext) -> Verdict:
+        dtype = str(ctx.inputs.get("dtype", "float64"))
+        present = [n for n in names if n in ctx.reference]
+        bad = _dtypes_and_devices(ctx, present)
+        if bad is not None:
+            return bad
+        truth = ctx.reference_for(upcast64(ctx.inputs))
+        expected = {n: _round(truth[n], dtype) for n in present}
+        tol_r, tol_a = _tolerance(dtype)
+        problems, wrong, generic = compare(
+            ctx.outputs,
+            expected,
+            present,
+            rtol=tol_r if rtol is None else rtol,
+            atol=tol_a if atol is None else atol,
+            dtypes=dict.fromkeys(present, ""),
+        )
+        if not problems:
+            return Verdict.ok()
+        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=wrong)
+        if hint is None and dtype in HALF and _float32_run_is_right(ctx, truth, present):
+            hint = "lnt-half-stats"
+        error = ctx.outputs.get("backward_error")
+        if error:
+            problems.insert(0, f"backward raised {str(error)[:200]}")
+        return Verdict(False, "; ".join(problems), hint or generic)
+
+    return judge
+
+
+def _float32_run_is_right(ctx: JudgeContext, truth, names: Sequence[str]) -> bool:
+    expected = {n: np.asarray(truth[n], dtype=np.float32) for n in names}
+    problems, _, _ = compare(
+        {n: ctx.outputs.get(f"{n}_f32") for n in names},
+        expected,
+        names,
+        rtol=FLOAT32_VS_64[0],
+        atol=FLOAT32_VS_64[1],
+        dtypes=dict.fromkeys(names, ""),
+    )
+    return not problems
+
+
+def _dtypes_and_devices(ctx: JudgeContext, names: Sequence[str]) -> Verdict | None:
+    """out/gradients: the reference's dtypes (the inputs' dtypes) and the case's device."""
+    dtype = str(ctx.inputs.get("dtype", "float64"))
+    for name in names:
+        if not isinstance(ctx.outputs.get(name), np.ndarray):
+            continue  # missing: the value comparison reports it
+        got, want = ctx.outputs.get(f"{name}_dtype"), ctx.reference.get(f"{name}_dtype")
+        if want is not None and got != want:
+            hint = "lnt-half-output-dtype" if dtype in HALF and got == "float32" else "dtype"
+            return Verdict(
+                False, f"{name} is {got}, expected {want} (the dtype of its input)", hint
+            )
+        where = ctx.outputs.get(f"{name}_device")
+        if f"{name}_device" in ctx.reference and not str(where).startswith(ctx.case.device):
+            return Verdict(
+                False,
+                f"{name} is on {where}, expected the input's device ({ctx.case.device})",
+                "lnt-device",
+            )
+    return None
+
+
+def _x_unchanged(ctx: JudgeContext) -> Verdict:
+    after, before = ctx.outputs.get("x_after"), ctx.inputs["x"]
+    if (
+        isinstance(after, np.ndarray)
+        and after.shape == before.shape
+        and np.array_equal(after.astype(np.float64), before.astype(np.float64), equal_nan=True)
+    ):
+        return Verdict.ok()
+    return Verdict(False, "x was modified by LayerNormFunction.apply", "lnt-inplace")
+
+
+def _module_structure(ctx: JudgeContext) -> Verdict:
+    """Parameters (names, shapes, dtypes, devices), their initial values and extra_repr, as torch's."""
+    got, ref = ctx.outputs, ctx.reference
+    if got.get("params") != ref["params"]:
+        return Verdict(
+            False, f"parameters {got.get('params')}, expected {ref['params']}", "lnt-module-bias"
+        )
+    if (
+        got.get("param_shapes") != ref["param_shapes"]
+        or got.get("param_dtypes") != ref["param_dtypes"]
+    ):
+        return Verdict(
+            False,
+            f"parameter shapes/dtypes {got.get('param_shapes')} {got.get('param_dtypes')}, "
+            f"expected {ref['param_shapes']} {ref['param_dtypes']}",
+            "shape",
+        )
+    devices = got.get("param_devices") or []
+    if not all(str(d).startswith(ctx.case.device) for d in devices):
+        return Verdict(False, f"parameters on {devices}, expected {ctx.case.device}", "lnt-device")
+    for name in ("weight_init", "bias_init"):
+        if name in ref:
+            problems, _, _ = compare(got, ref, [name], dtypes={name: ""})
+            if problems:
+                return Verdict(
+                    False,
+                    f"{name.replace('_init', '')} as constructed: {problems[0]}",
+                    "lnt-module-init",
+                )
+    want = ref["repr"]
+    if got.get("repr") not in (want, want.rsplit(", bias=", 1)[0]):
+        return Verdict(False, f"extra_repr() returned {got.get('repr')!r}, expected {want!r}")
+    return Verdict.ok()
+
+
+def _without_autograd(ctx: JudgeContext) -> Verdict:
+    got = ctx.outputs
+    if got.get("raised"):
+        return Verdict(
+            False,
+            "LayerNormFunction.backward called directly under torch.inference_mode() raised "
+            f"{got['raised']}: {str(got.get('message', ''))[:200]}",
+            "lnt-autograd-in-backward",
+        )
+    if got.get("returned") != 4:
+        return Verdict(
+            False,
+            f"backward returned {got.get('returned')} values, expected 4 "
+            "(dx, dweight, dbias, None)",
+        )
+    problems, _, _ = compare(got, ctx.reference, GRADS, dtypes=dict.fromkeys(GRADS, ""))
+    if problems:
+        return Verdict(
+            False, "backward called directly: " + "; ".join(problems), "lnt-autograd-in-backward"
+        )
+    return Verdict.ok()
+
+
+def _no_layer_norm_calls(ctx: JudgeContext) -> Verdict:
+    names = ctx.outputs.get("calls") or []
+    if not isinstance(names, list):
+        return Verdict(False, "the driver reported no calls")
+    bad = sorted(str(n) for n in names if "layer_norm" in str(n) or "group_norm" in str(n))
+    if bad:
+        return Verdict(
+            False, f"called torch's own normalization: {', '.join(bad)}", "lnt-forbidden-api"
+        )
+    return Verdict.ok()
+
+
+FN_ALL = near_truth("out", *GRADS)
+
+
+def _fn(weight_dims: int, shape_fn, **kw):
+    return lambda r: _fn_inputs(r, shape_fn(r), weight_dims, **kw)
+
+
+CASES = [
+    Case(
+        "function_2d",
+        3,
+        _fn(1, lambda r: (r.integers(2, 9), r.integers(3, 40))),
+        "function",
+        all_of(FN_ALL, _x_unchanged),
+        functions=FN,
+        doc="(N, D) float64: out, dx, dweight, dbias",
+    ),
+    Case(
+        "function_3d_sequence_float32",
+        2,
+        _fn(1, lambda r: (2, r.integers(2, 6), r.integers(8, 48)), dtype="float32"),
+        "function",
+        all_of(FN_ALL, _x_unchanged),
+        functions=FN,
+        doc="(N, T, D) float32: dweight and dbias summed over N and T",
+    ),
+    Case(
+        "function_4d_chw",
+        2,
+        _fn(3, lambda r: (2, *_dims(r, 3))),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="(N, C, H, W) with weight (C, H, W)",
+    ),
+    Case(
+        "function_4d_hw_float32",
+        2,
+        _fn(2, lambda r: (2, *_dims(r, 3)), dtype="float32"),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="(N, C, H, W) float32 with weight (H, W)",
+    ),
+    Case(
+        "function_no_affine",
+        1,
+        _fn(1, lambda r: (3, r.integers(2, 5), r.integers(3, 20)), weight=False, bias=False),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="weight None and bias None: the last dim only",
+    ),
+    Case(
+        "function_no_bias",
+        1,
+        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20)), bias=False),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="weight given, bias None",
+    ),
+    Case(
+        "function_large_mean_float32",
+        2,
+        _fn(1, lambda r: (8, r.integers(64, 257)), dtype="float32", loc=1e4, scale=0.01),
+        "function",
+        near_truth("out", rtol=0.0, atol=1.0),
+        functions=FN,
+        doc="float32, mean 1e4, std 0.01: |out - float64 truth| <= 1 (two-pass statistics)",
+    ),
+    Case(
+        "function_float16",
+        2,
+        lambda r: _fn_inputs(
+            r,
+            (r.integers(4, 12), r.integers(32, 129)),
+            1,
+            dtype="float16",
+            loc=_half_loc(r),
+            scale=r.uniform(1, 3),
+        ),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="float16: float32 inside, a few ulps from the float64 truth",
+    ),
+    Case(
+        "function_bfloat16_chw",
+        2,
+        lambda r: _fn_inputs(
+            r, (3, *_dims(r, 3, 2, 6)), 3, dtype="bfloat16", loc=_half_loc(r), scale=r.uniform(1, 3)
+        ),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="bfloat16 with weight (C, H, W): float32 inside",
+    ),
+    Case(
+        "backward_without_autograd",
+        1,
+        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20))),
+        "backward_direct",
+        _without_autograd,
+        functions=FN,
+        doc="backward called directly under torch.inference_mode() gives the same gradients",
+    ),
+    Case(
+        "computes_the_normalization_itself",
+        1,
+        _fn(2, lambda r: (2, 3, 4, 5)),
+        "calls",
+        _no_layer_norm_calls,
+        functions=MOD,
+        doc="no F.layer_norm / torch.layer_norm / group_norm",
+    ),
+    Case(
+        "module_parity",
+        2,
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4))),
+        "module",
+        all_of(_module_structure, FN_ALL),
+        functions=MOD,
+        doc="LayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
+    ),
+    Case(
+        "module_no_affine_chw",
+        1,
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False),
+        "module",
+        all_of(_module_structure, FN_ALL),
+        functions=MOD,
+        doc="elementwise_affine=False with a 3-dim normalized_shape (flattened)",
+    ),
+    Case(
+        "module_no_bias_bfloat16",
+        1,
+        lambda r: _module_inputs(
+            r, (r.integers(2, 6), r.integers(8, 33)), 1, use_bias=False, dtype="bfloat16"
+        ),
+        "module",
+        all_of(_module_structure, FN_ALL),
+        functions=MOD,
+        doc="bias=False, dtype=torch.bfloat16",
+    ),
+    Case(
+        "cuda_float32",
+        1,
+        _fn(1, lambda r: (r.integers(8, 33), 3, r.integers(32, 257)), dtype="float32"),
+        "function",
+        FN_ALL,
+        device="cuda",
+        functions=FN,
+        doc="on CUDA: same results, device and dtype kept",
+    ),
+    Case(
+        "cuda_float16",
+        1,
+        lambda r: _fn_inputs(
+            r,
+            (r.integers(8, 33), r.integers(64, 257)),
+            1,
+            dtype="float16",
+            loc=_half_loc(r),
+            scale=r.uniform(1, 3),
+        ),
+        "function",
+        FN_ALL,
+        device="cuda",
+        functions=FN,
+        doc="float16 on CUDA: float32 inside",
+    ),
+    Case(
+        "cuda_bfloat16",
+        1,
+        lambda r: _fn_inputs(
+            r,
+            (r.integers(8, 33), 2, r.integers(64, 257)),
+            2,
+            dtype="bfloat16",
+            loc=_half_loc(r),
+            scale=r.uniform(1, 3),
+        ),
+        "function",
+        FN_ALL,
+        device="cuda",
+        functions=FN,
+        doc="bfloat16 with 2 normalized dims on CUDA",
+    ),
+    Case(
+        "cuda_module",
+        1,
+        lambda r: _module_inputs(r, (4, *_dims(r, 2, 4, 17)), 2),
+        "module",
+        all_of(_module_structure, FN_ALL),
+        device="cuda",
+        functions=MOD,
+        doc="LayerNorm(..., device='cuda'): parameters and outputs on the GPU",
+    ),
+]

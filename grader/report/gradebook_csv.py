@@ -1,0 +1,33 @@
+"""DIR/grades.csv: one row per learner -- learner, total, max, one column per exercise group, status.
+
+A group without hidden tests yet ("not available") has an empty cell and is not in max. Cells that a
+spreadsheet would run as a formula (a learner id or status starting with = + - @) are prefixed with '.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from grader import GROUPS
+from grader.results import Result, fmt
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def rows(results: Iterable[Result]) -> list[list[str]]:
+    out = [["learner", "total", "max", *GROUPS, "status"]]
+    for r in results:
+        groups = [
+            fmt(r.groups[g].cents) if g in r.groups and r.groups[g].counted else "" for g in GROUPS
+        ]
+        out.append([_cell(r.learner), fmt(r.cents), fmt(r.max_cents), *groups, _cell(r.status())])
+    return out
+
+
+def write(results: Iterable[Result], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows(results))

@@ -1,0 +1,5 @@
+# ruff: noqa
+"""Hangs while being imported: the whole group fails, after one --timeout."""
+
+while True:
+    pass
