@@ -48,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show", type=int, default=d["show"], help="surviving diffs to print per group"
     )
+    parser.add_argument(
+        "--false-fail-seeds",
+        type=int,
+        default=d["false_fail_seeds"],
+        metavar="N",
+        help="instead of mutants: run the hidden suite on the references and every correct variant under "
+        "grader/variants/ with N seeds; any failure is a false fail (exit 1)",
+    )
 
 
 def main(
@@ -57,8 +65,11 @@ def main(
     goal: float = 95.0,
     timeout: float = 20.0,
     show: int = 20,
+    false_fail_seeds: int = 0,
 ) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if false_fail_seeds:
+        return false_fails(group, false_fail_seeds)
     from grader.mutate import generate
 
     worst = 100.0
@@ -194,3 +205,49 @@ def _same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
     return a == b
+
+
+def correct_implementations(group: str) -> list[tuple[str, ModuleType]]:
+    """The reference and every variant grader/variants/<group>_*.py (all must get full marks)."""
+    from grader.evaluate import reference_module
+
+    found = [("solutions", reference_module(group))]
+    for path in sorted((ROOT / "grader" / "variants").glob(f"{group}_*.py")):
+        if variant_group(path.stem) == group:
+            found.append((f"variants/{path.name}", _load(f"{group}_{path.stem}", path.read_text())))
+    return found
+
+
+def variant_group(stem: str) -> str | None:
+    """The group of a variant file `<group>_<style>`: the longest group name that prefixes it."""
+    matches = [g for g in GROUPS if stem.startswith(g + "_")]
+    return max(matches, key=len) if matches else None
+
+
+def false_fails(group: str | None, n: int) -> int:
+    """Run the hidden suite with n seeds on every correct implementation; print and count failures."""
+    from grader.evaluate import run_inprocess
+
+    total_bad = 0
+    print("| group | implementation | seeds | case runs | false fails | seconds |")
+    print("|---|---|---:|---:|---:|---:|")
+    for g in [group] if group else GROUPS:
+        if not (ROOT / "grader" / "hidden" / f"test_{g}.py").exists():
+            continue
+        for label, module in correct_implementations(g):
+            start, runs, bad = time.perf_counter(), 0, []
+            for k in range(n):
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    results = run_inprocess(
+                        g, module, seed=k, learner=f"false-fail-{k}", hints=False
+                    )
+                runs += len(results)
+                bad += [(k, c.name, v.message) for c, v in results if not v.passed]
+            total_bad += len(bad)
+            print(
+                f"| {g} | {label} | {n} | {runs} | {len(bad)} | {time.perf_counter() - start:.0f} |"
+            )
+            for k, case, message in bad[:10]:
+                print(f"    seed {k} {case}: {message[:300]}", file=sys.stderr)
+    return 1 if total_bad else 0

@@ -1,0 +1,124 @@
+"""Grading validity (kit): correct answers always get full marks, malformed answers always get a clear failure.
+
+- False-fail guard: the hidden suite on the references and on every correct variant under grader/variants/,
+  with NORMLAB_FALSE_FAIL_SEEDS seeds (default 50 in CI; `python -m grader audit --false-fail-seeds 1000` is the
+  full run) -- never a failure.
+- Fuzzed judge: learner outputs replaced by NaN/inf, wrong shapes, wrong dtypes, lists, None, strings -- each a
+  failed verdict with a reason, never an exception in the parent.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grader import GROUPS, ROOT
+from grader.cases import load_cases
+
+pytestmark = pytest.mark.kit
+
+PRESENT = [g for g in GROUPS if (ROOT / "grader" / "hidden" / f"test_{g}.py").exists()]
+SEEDS = int(os.environ.get("NORMLAB_FALSE_FAIL_SEEDS", "50"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", PRESENT)
+def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
+    from grader.verbs.audit import correct_implementations, false_fails
+
+    assert len(correct_implementations(group)) >= 2, (
+        f"{group}: no correct variant under grader/variants/"
+    )
+    code = false_fails(group, SEEDS)
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+
+
+def test_every_group_has_a_stylistically_different_variant():
+    from grader.verbs.audit import variant_group
+
+    stems = [p.stem for p in (ROOT / "grader" / "variants").glob("*.py")]
+    assert len(stems) >= 3
+    assert all(variant_group(s) in GROUPS for s in stems), stems
+
+
+def _corrupt(value, how: str):
+    arr = value if isinstance(value, np.ndarray) else None
+    if how == "none":
+        return None
+    if how == "string":
+        return "<Tensor>"
+    if how == "list":
+        return arr.tolist() if arr is not None else [1, 2, 3]
+    if arr is None or arr.dtype.kind not in "fiub":
+        return {"unexpected": 1}
+    if how == "nan":
+        return np.full(arr.shape, np.nan)
+    if how == "inf":
+        return np.full(arr.shape, np.inf, dtype=arr.dtype if arr.dtype.kind == "f" else np.float64)
+    if how == "shape":
+        return np.zeros((*arr.shape, 2))
+    if how == "dtype":
+        return arr.astype(np.int64)
+    if how == "empty":
+        return np.zeros((0,))
+    raise AssertionError(how)
+
+
+CORRUPTIONS = ["none", "string", "list", "nan", "inf", "shape", "dtype", "empty"]
+
+
+@pytest.mark.parametrize("group", PRESENT)
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.nested_given,
+    ],
+)
+@given(data=st.data())
+def test_judge_turns_malformed_outputs_into_a_failed_case_with_a_reason(group, data):
+    from grader.evaluate import call_driver, case_inputs, judge_case, reference_module
+
+    cases = [c for c in load_cases(group) if c.device == "cpu"]
+    case = data.draw(st.sampled_from(cases), label="case")
+    inputs = case_inputs(group, case, seed=1, learner="fuzz")
+    good = call_driver(group, case, reference_module(group), inputs)
+    keys = sorted(good)
+    victim = data.draw(st.sampled_from(keys), label="output")
+    how = data.draw(st.sampled_from(CORRUPTIONS), label="corruption")
+    bad = dict(good)
+    bad[victim] = _corrupt(good[victim], how)
+    if _same(bad[victim], good[victim]):
+        return  # the corruption happened to be a no-op for this output (e.g. an empty array)
+    verdict = judge_case(group, case, inputs, bad, hints=False)
+    # Either the judge ignores that output (a diagnostic field), or it fails the case with a reason.
+    if not verdict.passed:
+        assert verdict.message.strip(), f"{case.name}: a failed verdict must say why"
+    if how in ("none", "string") and victim in _checked_arrays(case, good):
+        assert not verdict.passed, f"{case.name}: {victim} = {bad[victim]!r} passed"
+
+
+def _checked_arrays(case, good) -> set[str]:
+    """Outputs a judge must look at: the float arrays named like results (out, dx, counts, ...)."""
+    return {
+        k
+        for k, v in good.items()
+        if isinstance(v, np.ndarray)
+        and v.dtype.kind == "f"
+        and v.size > 4
+        and k in ("out", "dx", "dgamma", "dbeta", "dweight", "dbias", "counts", "histy", "sample")
+    }
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    return type(a) is type(b) and a == b
