@@ -1,7 +1,7 @@
 """Layer norm implementations side by side: median ms, GB/s and the ratio to torch's F.layer_norm.
 
     python benchmarks/layer_norm.py [--quick] [--markdown [FILE]] [--rounds N] [--threads N]
-                                    [--devices cpu,cuda] [--no-compile] [--plot FILE.png]
+                                    [--devices cpu,cuda] [--no-compile] [--cold-compile] [--plot FILE.png]
 
 Rows, per device, shape and dtype (fwd = forward with inputs that require grad, as in training;
 fwd+bwd = forward then torch.autograd.grad; bwd = backward alone, on a retained graph):
@@ -124,8 +124,10 @@ def torch_rows(
         torch._dynamo.reset()  # a fresh cache per shape: a fair compile time, no recompile limit
         # The bwd rows re-run one graph (retain_graph=True), which a backward that donates its saved buffers
         # to its outputs refuses; donation saves memory, not time.
-        if hasattr(torch._functorch.config, "donated_buffer"):
-            torch._functorch.config.donated_buffer = False
+        import torch._functorch.config as functorch_config
+
+        if hasattr(functorch_config, "donated_buffer"):
+            functorch_config.donated_buffer = False
         compiled = torch.compile(
             lambda x, w, b: LayerNormFunction.apply(x, w, b, EPS), dynamic=False
         )
@@ -431,6 +433,11 @@ def main() -> int:
     )
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile rows")
     parser.add_argument(
+        "--cold-compile",
+        action="store_true",
+        help="disable inductor's on-disk caches: the compile time of a first run on a fresh machine",
+    )
+    parser.add_argument(
         "--markdown",
         nargs="?",
         const="-",
@@ -444,6 +451,10 @@ def main() -> int:
     target_s = 0.002 if args.quick else 0.01
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.cold_compile:
+        import torch._inductor.config as inductor_config
+
+        inductor_config.force_disable_caches = True
     devices = (
         args.devices.split(",")
         if args.devices
@@ -453,6 +464,13 @@ def main() -> int:
         f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
         f"{torch.get_num_threads()} torch CPU threads, {os.cpu_count()} CPUs ({platform.processor() or '?'})"
     ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > 0.5 * (os.cpu_count() or 1):
+        notes.append(
+            f"WARNING: the machine is busy (1-minute load {load:.1f} on {os.cpu_count()} CPUs): CPU "
+            "times and ratios are unreliable; multi-threaded kernels (F.layer_norm's) suffer most -- "
+            "rerun on an idle machine, or with --threads 1"
+        )
     if "cuda" in devices and not torch.cuda.is_available():
         notes.append("cuda: skipped (CUDA not available)")
         devices.remove("cuda")
@@ -488,8 +506,13 @@ def main() -> int:
                 if device.startswith("cuda"):
                     del group
                     torch.cuda.empty_cache()
+    caches = (
+        "off (--cold-compile)" if args.cold_compile else "on: a rerun may reuse earlier kernels"
+    )
     for key, seconds in compile_times.items():
-        notes.append(f"torch.compile time {key}: {seconds:.1f} s")
+        notes.append(
+            f"torch.compile time {key}: {seconds:.1f} s (first call; inductor caches {caches})"
+        )
 
     lines = table(rows, roofline)
     text = render_text(lines)

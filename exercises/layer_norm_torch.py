@@ -57,6 +57,8 @@ class LayerNormFunction(torch.autograd.Function):
         Returns:  out, same shape, dtype and device as x. For backward, ctx saves xhat (the compute
                   dtype, x's shape) and rstd (one value per sample) -- exactly what the gradient formula
                   reads -- plus weight. Not x, not mean, not var: they are only steps towards xhat and rstd.
+                  (The trade-off: for float16 x, a float32 xhat takes twice x's memory; saving x, mean
+                  and rstd instead would cost backward two more passes to rebuild xhat.)
                   Memory passes over an (M, N) float32 tensor, weight and bias given (the cost of eager
                   code on large inputs: each op reads or writes the whole tensor once): mean 1; x - mean
                   2 (read, write); the sum of squares 1 (torch.linalg.vector_norm reads xhat once, where

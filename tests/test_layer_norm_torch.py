@@ -58,7 +58,7 @@ def _tensor(a: Any, dtype: str, device: str = "cpu", grad: bool = False) -> torc
 
 
 def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
-    """a rounded to a values exactly representable in dtype (bfloat16 values come back as float32)."""
+    """a rounded to values that dtype represents exactly (bfloat16 values come back as float32)."""
     return as_numpy(torch.as_tensor(a).to(DTYPES[dtype]))
 
 
