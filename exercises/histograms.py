@@ -63,7 +63,9 @@ def get_weight_histogram(
         >>> histy  # 1.0 == max_val falls in the closed last bin
         array([1, 0, 2, 1])
     """
-    raise NotImplementedError("Exercise histograms.1: bin every weight (no biases) as np.histogram does; return centres")
+    raise NotImplementedError(
+        "Exercise histograms.1: bin every weight (no biases) as np.histogram does; return centres"
+    )
 
 
 class HistogramTracker:
@@ -92,16 +94,22 @@ class HistogramTracker:
     """
 
     def __init__(self, num_bins: int = 100, min_val: float = -0.8, max_val: float = 0.8) -> None:
-        raise NotImplementedError("Exercise histograms.2: fix the bins and their centres once; start with no rows")
+        raise NotImplementedError(
+            "Exercise histograms.2: fix the bins and their centres once; start with no rows"
+        )
 
     def record(self, model: nn.Module) -> None:
         """Append one row: the histogram of model's weights on the tracker's fixed bins."""
-        raise NotImplementedError("Exercise histograms.3: count the model's weights on the fixed bins; keep the row")
+        raise NotImplementedError(
+            "Exercise histograms.3: count the model's weights on the fixed bins; keep the row"
+        )
 
     @property
     def counts(self) -> np.ndarray:
         """Every row so far as one (len(self), num_bins) int array; (0, num_bins) when empty."""
-        raise NotImplementedError("Exercise histograms.4: stack the rows into one (records, bins) int array")
+        raise NotImplementedError(
+            "Exercise histograms.4: stack the rows into one (records, bins) int array"
+        )
 
     def __len__(self) -> int:
         """The number of records so far."""
@@ -151,7 +159,9 @@ def train_and_track_weights(
         >>> histx.shape, histy.shape, train_accs.shape, bool(0 <= test_accs.min() <= 1)
         ((100,), (3, 100), (3,), True)
     """
-    raise NotImplementedError("Exercise histograms.5: per epoch: record, train (SGD, NLLLoss), test (eval, no_grad)")
+    raise NotImplementedError(
+        "Exercise histograms.5: per epoch: record, train (SGD, NLLLoss), test (eval, no_grad)"
+    )
 
 
 def plot_histogram_overlay(
@@ -175,7 +185,9 @@ def plot_histogram_overlay(
         [True, True, True]
         >>> plt.close(fig)
     """
-    raise NotImplementedError("Exercise histograms.6: one line per epoch in cm.coolwarm(i / (n - 1)); return the Figure")
+    raise NotImplementedError(
+        "Exercise histograms.6: one line per epoch in cm.coolwarm(i / (n - 1)); return the Figure"
+    )
 
 
 def plot_histogram_heatmap(
@@ -200,7 +212,9 @@ def plot_histogram_heatmap(
         (2, 3)
         >>> plt.close(fig)
     """
-    raise NotImplementedError("Exercise histograms.7: draw the counts as one image with a \"Count\" colorbar")
+    raise NotImplementedError(
+        'Exercise histograms.7: draw the counts as one image with a "Count" colorbar'
+    )
 
 
 def activation_stats(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[float, float]]:
@@ -230,4 +244,6 @@ def activation_stats(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[float
         >>> list(stats), abs(stats["2"][0]) < 1e-6, round(stats["2"][1], 3)  # mean 0, std 1
         (['0', '2'], True, 1.0)
     """
-    raise NotImplementedError("Exercise histograms.8: hook Linear and LayerNorm outputs, run one forward, unhook")
+    raise NotImplementedError(
+        "Exercise histograms.8: hook Linear and LayerNorm outputs, run one forward, unhook"
+    )

@@ -60,7 +60,7 @@ def activation_stds(
     activation: str = "relu",
     *,
     depth: int = 20,
-    width: int = 1024,
+    width: int = 512,
     batch: int = 256,
     module: ModuleType | str | None = None,
     seed: int = 0,
@@ -117,6 +117,7 @@ def plot_activation_stds(
         shown = np.where(stds > 0, stds, np.nan)  # a std of exactly 0 cannot be drawn on a log axis
         ax.plot(np.arange(1, len(stds) + 1), shown, marker="o", markersize=3, label=name)
     ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("layer")
     ax.set_ylabel("std of the layer's output")
     ax.axhline(1.0, color="grey", linewidth=0.5)

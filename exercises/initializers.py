@@ -88,7 +88,10 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
         >>> calculate_fan_in_and_fan_out(torch.empty(64, 32, 3, 3))  # nn.Conv2d(32, 64, 3).weight
         (288, 576)
     """
-    raise NotImplementedError("Exercise initializers.1: fan_in = size(1) and fan_out = size(0), both times the receptive field")
+    raise NotImplementedError(
+        "Exercise initializers.1: fan_in = size(1) and fan_out = size(0), both times the receptive "
+        "field"
+    )
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -126,7 +129,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         >>> round(calculate_gain("leaky_relu", 0.2), 4)
         1.3868
     """
-    raise NotImplementedError("Exercise initializers.2: look the gain up by name; leaky_relu's slope defaults to 0.01")
+    raise NotImplementedError(
+        "Exercise initializers.2: look the gain up by name; leaky_relu's slope defaults to 0.01"
+    )
 
 
 def uniform_(
@@ -158,7 +163,10 @@ def uniform_(
         >>> bool(w.abs().max() <= 0.1), w.shape
         (True, torch.Size([3, 5]))
     """
-    raise NotImplementedError("Exercise initializers.3: fill in place from U(a, b) with the generator, under torch.no_grad()")
+    raise NotImplementedError(
+        "Exercise initializers.3: fill in place from U(a, b) with the generator, under "
+        "torch.no_grad()"
+    )
 
 
 def normal_(
@@ -187,7 +195,10 @@ def normal_(
         >>> round(w.std().item(), 1)
         0.5
     """
-    raise NotImplementedError("Exercise initializers.4: fill in place from N(mean, std**2) with the generator, under torch.no_grad()")
+    raise NotImplementedError(
+        "Exercise initializers.4: fill in place from N(mean, std**2) with the generator, under "
+        "torch.no_grad()"
+    )
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -212,7 +223,9 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
         tensor([[0.3000, 0.3000, 0.3000],
                 [0.3000, 0.3000, 0.3000]])
     """
-    raise NotImplementedError("Exercise initializers.5: fill in place with val, under torch.no_grad()")
+    raise NotImplementedError(
+        "Exercise initializers.5: fill in place with val, under torch.no_grad()"
+    )
 
 
 def xavier_uniform_(
@@ -246,7 +259,10 @@ def xavier_uniform_(
         >>> round(w.std().item() * math.sqrt((500 + 1000) / 2), 1)  # std * sqrt((fan_in + fan_out) / 2)
         1.0
     """
-    raise NotImplementedError("Exercise initializers.6: U(-bound, bound), bound = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))")
+    raise NotImplementedError(
+        "Exercise initializers.6: U(-bound, bound), bound = sqrt(3) * gain * sqrt(2 / (fan_in + "
+        "fan_out))"
+    )
 
 
 def xavier_normal_(
@@ -280,7 +296,9 @@ def xavier_normal_(
         >>> round(w.std().item() * math.sqrt((500 + 1000) / 2), 1)
         1.0
     """
-    raise NotImplementedError("Exercise initializers.7: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))")
+    raise NotImplementedError(
+        "Exercise initializers.7: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))"
+    )
 
 
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
@@ -303,7 +321,9 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
         >>> _calculate_correct_fan(torch.empty(1000, 500), "fan_out")
         1000
     """
-    raise NotImplementedError("Exercise initializers.8: check the mode, then return fan_in or fan_out")
+    raise NotImplementedError(
+        "Exercise initializers.8: check the mode, then return fan_in or fan_out"
+    )
 
 
 def kaiming_uniform_(
@@ -348,7 +368,9 @@ def kaiming_uniform_(
         >>> round(w.std().item() * math.sqrt(500 / 2), 1)  # std * sqrt(fan_in / 2) for ReLU
         1.0
     """
-    raise NotImplementedError("Exercise initializers.9: U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)")
+    raise NotImplementedError(
+        "Exercise initializers.9: U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)"
+    )
 
 
 def kaiming_normal_(
@@ -421,7 +443,9 @@ def lecun_uniform_(tensor: Tensor, generator: torch.Generator | None = None) -> 
         >>> bool(w.abs().max() <= math.sqrt(3 / 500)), round(w.std().item() * math.sqrt(500), 1)
         (True, 1.0)
     """
-    raise NotImplementedError("Exercise initializers.11: U(-bound, bound), bound = sqrt(3 / fan_in)")
+    raise NotImplementedError(
+        "Exercise initializers.11: U(-bound, bound), bound = sqrt(3 / fan_in)"
+    )
 
 
 def lecun_normal_(tensor: Tensor, generator: torch.Generator | None = None) -> Tensor:
@@ -492,7 +516,10 @@ def orthogonal_(
         >>> torch.allclose(w @ w.T, 4 * torch.eye(3), atol=1e-5)
         True
     """
-    raise NotImplementedError("Exercise initializers.13: QR of a Gaussian matrix, sign fix, transpose for wide, times gain")
+    raise NotImplementedError(
+        "Exercise initializers.13: QR of a Gaussian matrix, sign fix, transpose for wide, times "
+        "gain"
+    )
 
 
 def sparse_(
@@ -530,4 +557,7 @@ def sparse_(
         >>> (w == 0).sum(dim=0)  # ceil(0.25 * 10) = 3 zeros in every column
         tensor([3, 3, 3, 3])
     """
-    raise NotImplementedError("Exercise initializers.14: N(0, std**2), then ceil(sparsity * rows) random zeros in every column")
+    raise NotImplementedError(
+        "Exercise initializers.14: N(0, std**2), then ceil(sparsity * rows) random zeros in every "
+        "column"
+    )

@@ -49,7 +49,10 @@ def layer_norm_forward(
         >>> out.round(3)
         array([[-1.,  1.]])
     """
-    raise NotImplementedError("Exercise layer_norm.1: check the shapes, normalize over the last gamma.ndim axes, then scale and shift")
+    raise NotImplementedError(
+        "Exercise layer_norm.1: check the shapes, normalize over the last gamma.ndim axes, then "
+        "scale and shift"
+    )
 
 
 def layer_norm_backward(
@@ -78,4 +81,7 @@ def layer_norm_backward(
         >>> bool(np.allclose(dx, 0.0)), dbeta  # a constant upstream gradient moves nothing
         (True, array([1., 1., 1.]))
     """
-    raise NotImplementedError("Exercise layer_norm.2: backpropagate through the scale and shift, the variance and the mean")
+    raise NotImplementedError(
+        "Exercise layer_norm.2: backpropagate through the scale and shift, the variance and the "
+        "mean"
+    )

@@ -77,7 +77,10 @@ class LayerNormFunction(torch.autograd.Function):
             >>> out.detach().round(decimals=4), out.grad_fn.name()
             (tensor([[-1.,  1.]]), 'LayerNormFunctionBackward')
         """
-        raise NotImplementedError("Exercise layer_norm_torch.1: normalize over the trailing weight.ndim dims in float32 or wider, scale, shift, save what backward needs")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.1: normalize over the trailing weight.ndim dims in float32 "
+            "or wider, scale, shift, save what backward needs"
+        )
 
     @staticmethod
     def backward(
@@ -118,7 +121,10 @@ class LayerNormFunction(torch.autograd.Function):
             >>> bool(torch.allclose(x.grad, torch.zeros(1, 3), atol=1e-6))  # a constant shift moves nothing
             True
         """
-        raise NotImplementedError("Exercise layer_norm_torch.2: backpropagate through the scale and shift, the variance and the mean")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.2: backpropagate through the scale and shift, the variance "
+            "and the mean"
+        )
 
 
 class LayerNorm(nn.Module):
@@ -158,7 +164,10 @@ class LayerNorm(nn.Module):
             ['weight']
         """
         super().__init__()
-        raise NotImplementedError("Exercise layer_norm_torch.3: store normalized_shape as a tuple, eps and elementwise_affine; create weight and bias (or None)")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.3: store normalized_shape as a tuple, eps and "
+            "elementwise_affine; create weight and bias (or None)"
+        )
 
     def reset_parameters(self) -> None:
         """Fill weight with ones and bias with zeros (those that exist), in place.
@@ -173,7 +182,10 @@ class LayerNorm(nn.Module):
             Parameter containing:
             tensor([1., 1., 1.], requires_grad=True)
         """
-        raise NotImplementedError("Exercise layer_norm_torch.4: weight to ones and bias to zeros, in place, when they exist")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.4: weight to ones and bias to zeros, in place, when they "
+            "exist"
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """Layer-normalize x over its trailing len(normalized_shape) dims with LayerNormFunction.
@@ -188,7 +200,10 @@ class LayerNorm(nn.Module):
             tensor([[[-1.0000, -1.0000],
                      [ 1.0000,  1.0000]]])
         """
-        raise NotImplementedError("Exercise layer_norm_torch.5: call LayerNormFunction (flatten the normalized dims when there is no weight)")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.5: call LayerNormFunction (flatten the normalized dims when "
+            "there is no weight)"
+        )
 
     def extra_repr(self) -> str:
         """The text inside LayerNorm(...) when the module is printed: the same as torch.nn.LayerNorm's.
@@ -200,4 +215,6 @@ class LayerNorm(nn.Module):
             >>> LayerNorm((3, 4), eps=1e-6, bias=False).extra_repr()
             '(3, 4), eps=1e-06, elementwise_affine=True, bias=False'
         """
-        raise NotImplementedError("Exercise layer_norm_torch.6: the same text as torch.nn.LayerNorm's extra_repr")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.6: the same text as torch.nn.LayerNorm's extra_repr"
+        )

@@ -55,12 +55,35 @@ def make_stub(source: str, group: str) -> str:
         out.extend(lines[cursor:begin])
         if ex_id:
             indent = BEGIN.match(lines[begin])["indent"]
-            message = f"Exercise {ex_id}: {task}".replace("\\", "\\\\").replace('"', '\\"')
-            out.append(f'{indent}raise NotImplementedError("{message}")')
+            out.extend(_raise_lines(indent, f"Exercise {ex_id}: {task}"))
         cursor = end + 1
     out.extend(lines[cursor:])
     text = "\n".join(out) + "\n"
     return _insert_header(text, HEADER.format(group=group))
+
+
+def _raise_lines(indent: str, message: str, width: int = 100) -> list[str]:
+    """`raise NotImplementedError("...")`, wrapped as `ruff format` would keep it within ``width``."""
+
+    def lit(text: str) -> str:  # ruff format's quote preference: double, unless that needs escapes
+        if '"' in text and "'" not in text:
+            return "'" + text.replace("\\", "\\\\") + "'"
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    one = f"{indent}raise NotImplementedError({lit(message)})"
+    if len(one) <= width:
+        return [one]
+    inner = indent + "    "
+    chunks, line = [], ""
+    for word in message.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and len(inner) + len(lit(candidate + " ")) > width:
+            chunks.append(line + " ")
+            line = word
+        else:
+            line = candidate
+    chunks.append(line)
+    return [f"{indent}raise NotImplementedError(", *(inner + lit(c) for c in chunks), f"{indent})"]
 
 
 def _insert_header(text: str, header: str) -> str:

@@ -56,6 +56,8 @@ class LayerNormFunction(torch.autograd.Function):
         Returns:  out, same shape, dtype and device as x. For backward, ctx saves xhat (the compute
                   dtype, x's shape) and rstd (one value per sample) -- exactly what the gradient formula
                   reads -- plus weight. Not x, not mean, not var: they are only steps towards xhat and rstd.
+                  (The trade-off: for float16 x, a float32 xhat takes twice x's memory; saving x, mean
+                  and rstd instead would cost backward two more passes to rebuild xhat.)
                   Memory passes over an (M, N) float32 tensor, weight and bias given (the cost of eager
                   code on large inputs: each op reads or writes the whole tensor once): mean 1; x - mean
                   2 (read, write); the sum of squares 1 (torch.linalg.vector_norm reads xhat once, where
@@ -104,7 +106,7 @@ class LayerNormFunction(torch.autograd.Function):
         else:
             out = xhat
         ctx.save_for_backward(xhat, rstd, weight)
-        ctx.dims, ctx.x_shape, ctx.x_dtype = dims, x.shape, x.dtype
+        ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
         ctx.bias_dtype = None if bias is None else bias.dtype
         return out.reshape(x.shape).to(x.dtype)
 
@@ -127,10 +129,15 @@ class LayerNormFunction(torch.autograd.Function):
         Returns:  (dx, dweight, dbias, None): one gradient per input of forward, None for eps (a float)
                   and for inputs that are None or need no gradient (ctx.needs_input_grad). Each gradient
                   in its input's dtype; float16/bfloat16: computed in float32, rounded once.
-                  Memory passes (an (M, N) float32 tensor, all three gradients): dxhat 2; mean(dxhat) 1;
-                  mean(dxhat * xhat) 3 (product written, then read); dx = dxhat - mean 2, then in place
-                  addcmul_ 3 and *= rstd 2; dweight 3; dbias 1. 17 in all, against 8 for forward: the
-                  backward of a normalization costs twice its forward.
+                  Memory passes over an (M, N) float32 tensor, all three gradients: g * xhat 3 (two
+                  reads, one write); every other sum is a matrix-vector product, which reads its matrix
+                  once and writes no (M, N) temporary -- over a row, sum(dxhat) = g @ weight and
+                  sum(dxhat * xhat) = (g * xhat) @ weight (1 each); over the samples, dweight =
+                  ones @ (g * xhat) and dbias = ones @ g (1 each); dx = g * weight - mean(dxhat) in one
+                  addcmul 2, then in place addcmul_ 3 and *= rstd 2. 14 in all, where the same formula
+                  with a temporary per product and .sum() per sum makes 18: a normalization's backward
+                  costs about twice its forward. (Under torch.compile the products fuse away, and BLAS
+                  keeps the sums over the samples fast where a compiled column sum is not.)
         Pitfalls: sum dweight and dbias over every batch dim (not the mean, not dim 0 only); the two mean
                   terms are over the normalized dims only; do not call autograd here (no
                   torch.autograd.grad, no .backward(), no torch.func): backward must work from saved
@@ -143,22 +150,32 @@ class LayerNormFunction(torch.autograd.Function):
             True
         """
         xhat, rstd, weight = ctx.saved_tensors
-        dims = ctx.dims
-        g = grad_out.reshape(xhat.shape).to(xhat.dtype)  # float32 for half inputs; never written to
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        shape = xhat.shape[1:]  # normalized_shape
+        # (M, N) views: one row per sample. g is float32 for half inputs and never written to.
+        xhat = xhat.flatten(1)
+        g = grad_out.reshape(xhat.shape).to(xhat.dtype)
+        n = xhat.shape[1]
+        ones = g.new_ones(g.shape[0])  # ones @ t sums t over the samples (rows)
+        g_xhat = g * xhat if need_x or need_weight else None
         dx = dweight = dbias = None
         if need_x:
-            dxhat = g if weight is None else g * weight.to(g.dtype)
-            mean_dxhat = dxhat.mean(dims, keepdim=True)
-            mean_dxhat_xhat = (dxhat * xhat).mean(dims, keepdim=True)
-            dx = dxhat - mean_dxhat  # path through the mean; a new tensor, so in place from here on
+            if weight is None:  # dxhat = g
+                mean_dxhat = g.mean(1, keepdim=True)
+                mean_dxhat_xhat = g_xhat.mean(1, keepdim=True)
+                dx = g - mean_dxhat  # path through the mean; a new tensor: in place from here on
+            else:  # dxhat = g * w: its row sums are matrix-vector products with w
+                w = weight.to(g.dtype).flatten()
+                mean_dxhat = (g @ w).div_(n).unsqueeze(1)
+                mean_dxhat_xhat = (g_xhat @ w).div_(n).unsqueeze(1)
+                dx = torch.addcmul(-mean_dxhat, g, w)  # dxhat - mean(dxhat): path through the mean
             dx.addcmul_(xhat, mean_dxhat_xhat, value=-1)  # path through the variance
-            dx.mul_(rstd)
+            dx.mul_(rstd.view(-1, 1))
             dx = dx.reshape(ctx.x_shape).to(ctx.x_dtype)
         if need_weight:
-            dweight = (g * xhat).sum(0).to(weight.dtype)
+            dweight = (ones @ g_xhat).view(shape).to(weight.dtype)
         if need_bias:
-            dbias = g.sum(0).to(ctx.bias_dtype)
+            dbias = (ones @ g).view(shape).to(ctx.bias_dtype)
         return dx, dweight, dbias, None
 
 

@@ -100,4 +100,7 @@ def layer_norm_backward(
         >>> bool(np.allclose(dx, 0.0)), dbeta  # a constant upstream gradient moves nothing
         (True, array([1., 1., 1.]))
     """
-    raise NotImplementedError("Exercise layer_norm.2: backpropagate through the scale and shift, the variance and the mean")
+    raise NotImplementedError(
+        "Exercise layer_norm.2: backpropagate through the scale and shift, the variance and the "
+        "mean"
+    )

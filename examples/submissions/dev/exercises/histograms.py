@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from matplotlib import cm
 from matplotlib.axes import Axes
+from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from torch import nn
 
@@ -64,7 +65,9 @@ def get_weight_histogram(
         >>> histy  # 1.0 == max_val falls in the closed last bin
         array([1, 0, 2, 1])
     """
-    raise NotImplementedError("Exercise histograms.1: bin every weight (no biases) as np.histogram does; return centres")
+    raise NotImplementedError(
+        "Exercise histograms.1: bin every weight (no biases) as np.histogram does; return centres"
+    )
 
 
 class HistogramTracker:
@@ -93,16 +96,22 @@ class HistogramTracker:
     """
 
     def __init__(self, num_bins: int = 100, min_val: float = -0.8, max_val: float = 0.8) -> None:
-        raise NotImplementedError("Exercise histograms.2: fix the bins and their centres once; start with no rows")
+        raise NotImplementedError(
+            "Exercise histograms.2: fix the bins and their centres once; start with no rows"
+        )
 
     def record(self, model: nn.Module) -> None:
         """Append one row: the histogram of model's weights on the tracker's fixed bins."""
-        raise NotImplementedError("Exercise histograms.3: count the model's weights on the fixed bins; keep the row")
+        raise NotImplementedError(
+            "Exercise histograms.3: count the model's weights on the fixed bins; keep the row"
+        )
 
     @property
     def counts(self) -> np.ndarray:
         """Every row so far as one (len(self), num_bins) int array; (0, num_bins) when empty."""
-        raise NotImplementedError("Exercise histograms.4: stack the rows into one (records, bins) int array")
+        raise NotImplementedError(
+            "Exercise histograms.4: stack the rows into one (records, bins) int array"
+        )
 
     def __len__(self) -> int:
         """The number of records so far."""
@@ -152,7 +161,9 @@ def train_and_track_weights(
         >>> histx.shape, histy.shape, train_accs.shape, bool(0 <= test_accs.min() <= 1)
         ((100,), (3, 100), (3,), True)
     """
-    raise NotImplementedError("Exercise histograms.5: per epoch: record, train (SGD, NLLLoss), test (eval, no_grad)")
+    raise NotImplementedError(
+        "Exercise histograms.5: per epoch: record, train (SGD, NLLLoss), test (eval, no_grad)"
+    )
 
 
 def plot_histogram_overlay(
@@ -176,7 +187,9 @@ def plot_histogram_overlay(
         [True, True, True]
         >>> plt.close(fig)
     """
-    raise NotImplementedError("Exercise histograms.6: one line per epoch in cm.coolwarm(i / (n - 1)); return the Figure")
+    raise NotImplementedError(
+        "Exercise histograms.6: one line per epoch in cm.coolwarm(i / (n - 1)); return the Figure"
+    )
 
 
 def plot_histogram_heatmap(
@@ -192,7 +205,8 @@ def plot_histogram_heatmap(
     Pitfalls: imshow puts row 0 at the top unless origin="lower"; without aspect="auto" a
               100-bin by 5-epoch image is a thin strip; extent=(x0, x1, y0, y1) labels the axes
               in epochs and weight values instead of pixel indices. The colorbar goes on the
-              same Figure (fig.colorbar(image, ax=ax)), not on a new one.
+              same Figure (fig.colorbar(image, ax=ax)), not on a new one. Optional: on a linear
+              colour scale the central peak hides the tails; norm=PowerNorm(0.4) shows both.
     Example:
         >>> rows = np.array([[3, 1], [2, 2], [1, 3]])
         >>> fig = plot_histogram_heatmap(np.array([-0.5, 0.5]), rows)
@@ -200,7 +214,9 @@ def plot_histogram_heatmap(
         (2, 3)
         >>> plt.close(fig)
     """
-    raise NotImplementedError("Exercise histograms.7: draw the counts as one image with a \"Count\" colorbar")
+    raise NotImplementedError(
+        'Exercise histograms.7: draw the counts as one image with a "Count" colorbar'
+    )
 
 
 def activation_stats(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[float, float]]:
@@ -230,4 +246,6 @@ def activation_stats(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[float
         >>> list(stats), abs(stats["2"][0]) < 1e-6, round(stats["2"][1], 3)  # mean 0, std 1
         (['0', '2'], True, 1.0)
     """
-    raise NotImplementedError("Exercise histograms.8: hook Linear and LayerNorm outputs, run one forward, unhook")
+    raise NotImplementedError(
+        "Exercise histograms.8: hook Linear and LayerNorm outputs, run one forward, unhook"
+    )

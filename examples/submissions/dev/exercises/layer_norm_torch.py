@@ -59,6 +59,8 @@ class LayerNormFunction(torch.autograd.Function):
         Returns:  out, same shape, dtype and device as x. For backward, ctx saves xhat (the compute
                   dtype, x's shape) and rstd (one value per sample) -- exactly what the gradient formula
                   reads -- plus weight. Not x, not mean, not var: they are only steps towards xhat and rstd.
+                  (The trade-off: for float16 x, a float32 xhat takes twice x's memory; saving x, mean
+                  and rstd instead would cost backward two more passes to rebuild xhat.)
                   Memory passes over an (M, N) float32 tensor, weight and bias given (the cost of eager
                   code on large inputs: each op reads or writes the whole tensor once): mean 1; x - mean
                   2 (read, write); the sum of squares 1 (torch.linalg.vector_norm reads xhat once, where
@@ -77,7 +79,10 @@ class LayerNormFunction(torch.autograd.Function):
             >>> out.detach().round(decimals=4), out.grad_fn.name()
             (tensor([[-1.,  1.]]), 'LayerNormFunctionBackward')
         """
-        raise NotImplementedError("Exercise layer_norm_torch.1: normalize over the trailing weight.ndim dims in float32 or wider, scale, shift, save what backward needs")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.1: normalize over the trailing weight.ndim dims in float32 "
+            "or wider, scale, shift, save what backward needs"
+        )
 
     @staticmethod
     def backward(
@@ -98,10 +103,15 @@ class LayerNormFunction(torch.autograd.Function):
         Returns:  (dx, dweight, dbias, None): one gradient per input of forward, None for eps (a float)
                   and for inputs that are None or need no gradient (ctx.needs_input_grad). Each gradient
                   in its input's dtype; float16/bfloat16: computed in float32, rounded once.
-                  Memory passes (an (M, N) float32 tensor, all three gradients): dxhat 2; mean(dxhat) 1;
-                  mean(dxhat * xhat) 3 (product written, then read); dx = dxhat - mean 2, then in place
-                  addcmul_ 3 and *= rstd 2; dweight 3; dbias 1. 17 in all, against 8 for forward: the
-                  backward of a normalization costs twice its forward.
+                  Memory passes over an (M, N) float32 tensor, all three gradients: g * xhat 3 (two
+                  reads, one write); every other sum is a matrix-vector product, which reads its matrix
+                  once and writes no (M, N) temporary -- over a row, sum(dxhat) = g @ weight and
+                  sum(dxhat * xhat) = (g * xhat) @ weight (1 each); over the samples, dweight =
+                  ones @ (g * xhat) and dbias = ones @ g (1 each); dx = g * weight - mean(dxhat) in one
+                  addcmul 2, then in place addcmul_ 3 and *= rstd 2. 14 in all, where the same formula
+                  with a temporary per product and .sum() per sum makes 18: a normalization's backward
+                  costs about twice its forward. (Under torch.compile the products fuse away, and BLAS
+                  keeps the sums over the samples fast where a compiled column sum is not.)
         Pitfalls: sum dweight and dbias over every batch dim (not the mean, not dim 0 only); the two mean
                   terms are over the normalized dims only; do not call autograd here (no
                   torch.autograd.grad, no .backward(), no torch.func): backward must work from saved
@@ -113,7 +123,10 @@ class LayerNormFunction(torch.autograd.Function):
             >>> bool(torch.allclose(x.grad, torch.zeros(1, 3), atol=1e-6))  # a constant shift moves nothing
             True
         """
-        raise NotImplementedError("Exercise layer_norm_torch.2: backpropagate through the scale and shift, the variance and the mean")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.2: backpropagate through the scale and shift, the variance "
+            "and the mean"
+        )
 
 
 class LayerNorm(nn.Module):
@@ -153,7 +166,10 @@ class LayerNorm(nn.Module):
             ['weight']
         """
         super().__init__()
-        raise NotImplementedError("Exercise layer_norm_torch.3: store normalized_shape as a tuple, eps and elementwise_affine; create weight and bias (or None)")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.3: store normalized_shape as a tuple, eps and "
+            "elementwise_affine; create weight and bias (or None)"
+        )
 
     def reset_parameters(self) -> None:
         """Fill weight with ones and bias with zeros (those that exist), in place.
@@ -168,7 +184,10 @@ class LayerNorm(nn.Module):
             Parameter containing:
             tensor([1., 1., 1.], requires_grad=True)
         """
-        raise NotImplementedError("Exercise layer_norm_torch.4: weight to ones and bias to zeros, in place, when they exist")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.4: weight to ones and bias to zeros, in place, when they "
+            "exist"
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """Layer-normalize x over its trailing len(normalized_shape) dims with LayerNormFunction.
@@ -183,7 +202,10 @@ class LayerNorm(nn.Module):
             tensor([[[-1.0000, -1.0000],
                      [ 1.0000,  1.0000]]])
         """
-        raise NotImplementedError("Exercise layer_norm_torch.5: call LayerNormFunction (flatten the normalized dims when there is no weight)")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.5: call LayerNormFunction (flatten the normalized dims when "
+            "there is no weight)"
+        )
 
     def extra_repr(self) -> str:
         """The text inside LayerNorm(...) when the module is printed: the same as torch.nn.LayerNorm's.
@@ -195,4 +217,6 @@ class LayerNorm(nn.Module):
             >>> LayerNorm((3, 4), eps=1e-6, bias=False).extra_repr()
             '(3, 4), eps=1e-06, elementwise_affine=True, bias=False'
         """
-        raise NotImplementedError("Exercise layer_norm_torch.6: the same text as torch.nn.LayerNorm's extra_repr")
+        raise NotImplementedError(
+            "Exercise layer_norm_torch.6: the same text as torch.nn.LayerNorm's extra_repr"
+        )
