@@ -26,26 +26,46 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 NAMES = sorted(p.name for p in HOSTILE.iterdir() if (p / "spec.json").is_file())
 
 
-def build_entry(name: str, into: Path) -> None:
-    """Materialize tests/hostile/<name> as an entry of the class folder ``into``."""
+def _fill(text: str, out: Path | None) -> str:
+    return text.replace("@ROOT@", str(ROOT)).replace("@OUT@", str(out) if out else "@OUT@")
+
+
+def build_entry(name: str, into: Path, out: Path | None = None) -> None:
+    """Materialize tests/hostile/<name> as an entry of the class folder ``into`` (see hostile/README.md)."""
     src = HOSTILE / name
     spec = json.loads((src / "spec.json").read_text())
     files: dict[str, str] = {}
     for group, patch in spec.get("from_solutions", {}).items():
         base = (ROOT / "solutions" / f"{group}.py").read_text()
-        files[f"exercises/{group}.py"] = apply_patch(base, tuple(map(tuple, patch)), name)
+        patch = tuple((old, _fill(new, out)) for old, new in patch)
+        files[f"exercises/{group}.py"] = apply_patch(base, patch, name)
     for path in sorted(src.rglob("*")):
         if path.is_file() and path.name != "spec.json":
-            files[str(path.relative_to(src))] = path.read_text().replace("@ROOT@", str(ROOT))
+            files[str(path.relative_to(src))] = _fill(path.read_text(), out)
+    encoding, newline = spec.get("encoding", "utf-8"), spec.get("newline", "\n")
+    blobs = {rel: text.replace("\n", newline).encode(encoding) for rel, text in files.items()}
     if spec.get("zip"):
-        with zipfile.ZipFile(into / f"{name}.zip", "w") as zf:
-            for rel, text in files.items():
-                zf.writestr(rel, text)
+        with zipfile.ZipFile(into / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for rel, data in blobs.items():
+                zf.writestr(rel, data)
+            for rel, text in spec.get("extra_zip_members", {}).items():
+                zf.writestr(
+                    zipfile.ZipInfo(rel), text
+                )  # ZipInfo keeps '..' and absolute names as given
+            if "bomb_member" in spec:  # 256 MiB of zeros, a few hundred KiB compressed
+                with zf.open(spec["bomb_member"], "w", force_zip64=True) as member:
+                    block = b"\0" * (1 << 24)
+                    for _ in range(16):
+                        member.write(block)
     else:
-        for rel, text in files.items():
+        for rel, data in blobs.items():
             target = into / name / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+            target.write_bytes(data)
+        for rel, link in spec.get("symlinks", {}).items():
+            target = into / name / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(_fill(link, out))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +73,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     cls = tmp_path_factory.mktemp("hostile-class")
     out = tmp_path_factory.mktemp("hostile-out") / "out"
     for name in NAMES:
-        build_entry(name, cls)
+        build_entry(name, cls, out)
     cmd = [
         sys.executable,
         "-m",
@@ -123,3 +143,14 @@ def test_results_json_and_grades_csv_agree_for_every_hostile_learner(graded: dic
         data = json.loads((graded["out"] / name / "results.json").read_text())
         assert fmt(round(data["score"] * 100)) == row["total"]
         assert abs(sum(t["score"] for t in data["tests"]) - data["score"]) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "name",
+    [n for n in NAMES if json.loads((HOSTILE / n / "spec.json").read_text()).get("outside_paths")],
+)
+def test_nothing_is_written_outside_the_output_dir(graded: dict, name: str) -> None:
+    spec = json.loads((HOSTILE / name / "spec.json").read_text())
+    for raw in spec["outside_paths"]:
+        path = Path(_fill(raw, graded["out"]))
+        assert not path.exists(), f"{name} wrote {path}"
