@@ -307,6 +307,22 @@ def zero_counts(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z.sum(axis=0), z.sum(axis=1)
 
 
+def sparse_stats(w: np.ndarray) -> dict[str, Any]:
+    """For hints: the common number of zeros per column (-1 when columns disagree), how many columns and
+    rows share their most common count, and the log std of the non-zero values."""
+    w = np.asarray(w, dtype=np.float64)
+    cols, rows = zero_counts(w)
+    col_mode = int(np.bincount(cols).argmax())
+    row_mode = int(np.bincount(rows).argmax())
+    col_frac = float(np.mean(cols == col_mode))
+    return {
+        "zeros_per_column": np.int64(col_mode if col_frac > 0.5 else -1),
+        "col_mode_frac": col_frac,
+        "row_mode_frac": float(np.mean(rows == row_mode)),
+        "log_std": summary(w[w != 0])["log_std"],
+    }
+
+
 def extra_zeros_allowed(dtype: Any, std: float, nonzeros: int) -> int:
     """How many zeros beyond ceil(sparsity * rows) per column a correct sparse_ may show in total.
 

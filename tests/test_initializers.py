@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.checks import Feedback, check_outputs, fail
+from tests.checks import Feedback, check_outputs, choose_hint, fail
 from tests.hints import render
 from tests.init_stats import (
     checks_for,
@@ -41,6 +41,7 @@ from tests.init_stats import (
     gram_tolerance,
     match_mistakes,
     sign_band,
+    sparse_stats,
     summary,
     target_for,
     torch_sparse_zeros,
@@ -364,12 +365,10 @@ def test_orthogonal_gram_is_gain_squared_identity(init, stored, name):
     tol = gram_tolerance(dtype, max(rows, cols))
     if diag > tol or off > tol:
         c = stored["orthogonal_gram"]
-        got = run_orthogonal(init, STORED_SEED)
-        keys = {k for k in c.expected if k.startswith(f"{name}.")}
+        got = {f"{name}.{k}": v for k, v in gram_stats(sample, gain, dtype).items()}
+        keys = set(got)
         mistakes = {h: {k: v for k, v in o.items() if k in keys} for h, o in c.mistakes.items()}
-        hints = match_mistakes(
-            {k: got[k] for k in keys}, {k: c.expected[k] for k in keys}, mistakes
-        )
+        hints = match_mistakes(got, {k: c.expected[k] for k in keys if k in c.expected}, mistakes)
         fail(
             d.describe(),
             f"flattened to ({rows}, {cols}), {side} / gain**2 should be the identity: its diagonal is off "
@@ -412,16 +411,7 @@ def test_orthogonal_is_uniformly_distributed(init, stored):
 
 
 def run_sparse(m, seed) -> dict[str, Any]:
-    w = as_numpy(draw(m, SPARSE, int(seed)))
-    cols, rows = zero_counts(w)
-    col_mode = int(np.bincount(cols).argmax())
-    row_mode = int(np.bincount(rows).argmax())
-    return {
-        "zeros_per_column": np.int64(col_mode),
-        "col_mode_frac": float(np.mean(cols == col_mode)),
-        "row_mode_frac": float(np.mean(rows == row_mode)),
-        "log_std": summary(w[w != 0])["log_std"],
-    }
+    return sparse_stats(as_numpy(draw(m, SPARSE, int(seed))))
 
 
 def test_sparse_zeros_every_column_and_draws_normal_values(init, stored):
@@ -448,7 +438,7 @@ def test_sparse_zeros_every_column_and_draws_normal_values(init, stored):
             f"non-zero values: {p}" for p in distribution_problems(nonzero, target, d.dtype)
         ]
     if problems:
-        hints = _hints(run_sparse(init, STORED_SEED), c)
+        hints = _hints(sparse_stats(sample), c) if np.isfinite(sample).all() else ""
         raise Feedback(
             "\n".join([f"{d.describe()}:", *(f"  {p}" for p in problems), hints]).strip()
         )
@@ -519,8 +509,6 @@ def test_generator_gives_reproducible_draws_and_leaves_global_rng_alone(init, st
         fail(text, "seeds s and s + 1 gave the same values: draw from the generator you are given")
     if bad:
         c = stored["generator"]
-        from tests.checks import choose_hint
-
         hint = choose_hint(got, c.mistakes, only=set(got))
         reasons = {
             "repeatable": "the same seed gave different values",
@@ -559,8 +547,6 @@ def test_fills_a_parameter_in_place_and_returns_it(init, stored, fn):
     got = in_place_flags(init, fn)
     text = _describe(fn, SMALL, ALL_FILLS[fn]) + " with w = nn.Parameter(...) (requires grad)"
     c = stored["in_place"]
-    from tests.checks import choose_hint
-
     hint = choose_hint(got, c.mistakes, only=set(got))
     if not got[f"{fn}.parameter_ok"]:
         fail(
@@ -763,13 +749,28 @@ def _draw_spec(case: str) -> Spec:
     )
 
 
-STORED: dict[str, Spec] = {
+# A literal dict: `grader release` reads its keys without importing this file (leak check).
+STORED = {
     "fans": Spec(lambda: {"shapes": _padded_shapes()}, run_fans),
     "gains": Spec(lambda: {}, run_gains),
-    **{f"draw_{case}": _draw_spec(case) for case in DRAWS},
+    "draw_uniform": _draw_spec("uniform"),
+    "draw_normal": _draw_spec("normal"),
+    "draw_xavier_uniform_tanh": _draw_spec("xavier_uniform_tanh"),
+    "draw_xavier_normal_conv": _draw_spec("xavier_normal_conv"),
+    "draw_kaiming_uniform_default": _draw_spec("kaiming_uniform_default"),
+    "draw_kaiming_uniform_like_nn_linear": _draw_spec("kaiming_uniform_like_nn_linear"),
+    "draw_kaiming_uniform_leaky_fan_out": _draw_spec("kaiming_uniform_leaky_fan_out"),
+    "draw_kaiming_normal_relu_conv": _draw_spec("kaiming_normal_relu_conv"),
+    "draw_kaiming_normal_fan_out_conv": _draw_spec("kaiming_normal_fan_out_conv"),
+    "draw_lecun_uniform": _draw_spec("lecun_uniform"),
+    "draw_lecun_normal": _draw_spec("lecun_normal"),
+    "draw_kaiming_normal_bfloat16": _draw_spec("kaiming_normal_bfloat16"),
+    "draw_xavier_uniform_float16": _draw_spec("xavier_uniform_float16"),
+    "draw_lecun_normal_float64": _draw_spec("lecun_normal_float64"),
     "orthogonal_gram": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_orthogonal),
     "orthogonal_signs": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_signs),
     "sparse": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_sparse),
     "generator": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_generator),
     "in_place": Spec(lambda: {}, run_in_place),
 }
+assert {k.removeprefix("draw_") for k in STORED if k.startswith("draw_")} == set(DRAWS)

@@ -29,6 +29,7 @@ from tests.init_stats import (
     gram_tolerance,
     match_mistakes,
     sign_band,
+    sparse_stats,
     summary,
     target_for,
     torch_sparse_zeros,
@@ -297,16 +298,7 @@ def orthogonal_signs(ctx: JudgeContext) -> Verdict:
 
 
 def _sparse_stats(outputs: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-    w = np.asarray(outputs["sample"], dtype=np.float64)
-    cols, rows = zero_counts(w)
-    col_mode = int(np.bincount(cols).argmax())
-    row_mode = int(np.bincount(rows).argmax())
-    return {
-        "zeros_per_column": np.int64(col_mode),
-        "col_mode_frac": float(np.mean(cols == col_mode)),
-        "row_mode_frac": float(np.mean(rows == row_mode)),
-        "log_std": summary(w[w != 0])["log_std"],
-    }
+    return sparse_stats(outputs["sample"])
 
 
 def sparse(ctx: JudgeContext) -> Verdict:
