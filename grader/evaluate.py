@@ -35,10 +35,10 @@ def driver(group: str, name: str) -> Callable[..., Outputs]:
 
 
 @cache
-def _mutant_modules(group: str) -> tuple[tuple[str, ModuleType], ...]:
+def _mutant_modules(group: str) -> tuple[tuple[str, ModuleType, str], ...]:
     from grader.mutants import all_mutants
 
-    return tuple((m.hint, m.load()) for m in all_mutants(group))
+    return tuple((m.hint, m.load(), m.name) for m in all_mutants(group))
 
 
 def call_driver(
@@ -61,8 +61,12 @@ def judge_case(
     def run_mutants(inp: Inputs) -> dict[str, Outputs]:
         # Two mutants may share a hint (dgamma over axis 0 / dgamma averaged): keep both, the second
         # as "<hint>#<n>"; the suffix is dropped from the verdict below.
+        from grader.mutant_scope import relevant
+
         found: dict[str, Outputs] = {}
-        for hint, module in _mutant_modules(group) if hints else ():
+        for hint, module, name in _mutant_modules(group) if hints else ():
+            if not relevant(group, name, tuple(case.functions)):
+                continue  # its patch is in functions this case never calls: it cannot explain it
             key = hint if hint not in found else f"{hint}#{len(found)}"
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):

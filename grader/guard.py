@@ -9,7 +9,8 @@ Three hooks, so that a name built at run time (``getattr``, ``importlib``, ``tor
   torch-free group; names under a rule; code of torch/nn/init.py running under graded code);
 - a ``TorchDispatchMode`` for aten-level names (``aten::native_layer_norm``, however it was reached).
 
-A call is refused only when a frame of a graded file is on the stack, so trusted drivers may use anything.
+A call is refused only when a function of a graded file is on the stack, so trusted drivers may use anything
+(and so may module-level code of the graded file, which runs before any input exists).
 A refusal is recorded (``Guard.refusals``: api and the outermost graded function) *and* raised as
 :class:`Refused` into the graded code; catching it does not help, the parent reads the record.
 """
@@ -48,7 +49,7 @@ class Guard:
         files = self.rules.code_files
         while frame is not None:
             code = frame.f_code
-            if code.co_filename in self.graded_files:
+            if code.co_filename in self.graded_files and code.co_name != "<module>":
                 outer = code
                 if code.co_name in self.rules.no_autograd_in:
                     in_backward = True

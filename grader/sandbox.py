@@ -198,6 +198,13 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
             notes.append(f"mounts failed: {exc}")
 
     target_uid = config.get("uid") if root else None
+    if target_uid is not None and "mount" not in report["namespaces"]:
+        blocked = _blocked_ancestors(keep_paths(), target_uid)
+        if (
+            blocked
+        ):  # without a mount namespace to re-expose them, an unprivileged uid could not import
+            notes.append(f"uid kept: {', '.join(sorted(blocked))} is closed to other users")
+            target_uid = None
     if target_uid is not None:
         try:
             os.chown(workdir, target_uid, target_uid)

@@ -130,9 +130,17 @@ def make_stage(groups: Iterable[str]) -> Stage:
 
 
 def site_dirs() -> list[str]:
-    """site-packages folders for the zygote (never the kit root: no editable-install path effects)."""
-    dirs = []
-    for d in [*site.getsitepackages(), site.getusersitepackages()]:
+    """Folders the zygote imports third-party packages from: site-packages, and wherever numpy, torch and
+    matplotlib actually live (a PYTHONPATH install, since the zygote runs isolated), never the kit root."""
+    import importlib.util
+
+    found = [*site.getsitepackages(), site.getusersitepackages()]
+    for name in ("numpy", "torch", "matplotlib"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            found.append(os.path.dirname(os.path.dirname(spec.origin)))
+    dirs: list[str] = []
+    for d in found:
         real = os.path.realpath(d)
         if os.path.isdir(real) and real != str(ROOT) and real not in dirs:
             dirs.append(real)
@@ -178,16 +186,24 @@ class LocalExecutor:
         self._counter = itertools.count()
         self._uids = itertools.count()
         self._gpu = threading.Semaphore(max(1, gpus))
-        self.isolation: dict[str, Any] = {}
+        self.start_error: ZygoteError | None = None
 
     # lifecycle
     def zygote(self) -> Zygote:
+        """The running zygote: started on first use, restarted if it died; a failed start is final (the
+        same error for every later task, at once, instead of one slow retry per task)."""
         with self._zlock:
+            if self.start_error is not None:
+                raise self.start_error
             if self._zygote is None or not self._zygote.alive:
                 if self._zygote is not None:
                     self._zygote.close()
                 z = Zygote(self.stage.pkg_root, self.stage.run_dir, self.groups, site_dirs())
-                z.start()
+                try:
+                    z.start()
+                except ZygoteError as exc:
+                    self.start_error = exc
+                    raise
                 self._zygote = z
             return self._zygote
 
@@ -453,6 +469,8 @@ def import_message(group: str, err: dict[str, Any]) -> str:
         return f"exercises/{group}.py has a syntax error: {text}{at}"
     if kind == "SystemExit":
         return f"importing exercises/{group}.py called sys.exit(){at}"
+    if kind == "OSError" and err.get("errno") == 27:
+        return f"importing exercises/{group}.py wrote more than {sandbox.LOG_CAP >> 20} MiB of output{at}"
     return f"importing exercises/{group}.py raised {kind}: {text}{at}"
 
 

@@ -67,6 +67,12 @@ def main(cfg: dict[str, Any]) -> None:
             warm()
     _warmup(np, torch, plt)
     sandbox.keep_paths()
+    if torch.cuda.is_initialized():  # a forked child could not use CUDA any more
+        raise RuntimeError("CUDA was initialised in the zygote (by a driver's import or warmup)")
+    import gc
+
+    gc.collect()
+    gc.freeze()  # workers' collections then never touch (and copy) the zygote's objects
     imported = time.perf_counter() - t0
 
     wake_r, wake_w = os.pipe()
@@ -208,6 +214,8 @@ class Zygote:
             "MKL_NUM_THREADS": "1",
             "PYTHONHASHSEED": "0",
             "PYTHONIOENCODING": "utf-8:backslashreplace",
+            # torch.cuda.is_available() without initialising CUDA here: forked workers make their own
+            "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
         }
         for key in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"):
             if key in os.environ:

@@ -171,6 +171,8 @@ def main(
                 progress=progress,
                 judges=judges,
             )
+            if executor.start_error is not None:
+                raise executor.start_error
     except ZygoteError as exc:
         progress.close()
         print(f"grade: could not start the sandboxed workers: {exc}", file=sys.stderr)
