@@ -77,6 +77,38 @@ def test_course_round_trips_through_nbgrader_autograde(tmp_path):
         assert ana.max_score == pytest.approx(30.0)
         assert ana.score == pytest.approx(ana.max_score)
         assert 0 < ben.score < ben.max_score
+        autograded_ben = ben.score
+
+    # the same notebooks through the sandboxed grader, written back into nbgrader's gradebook
+    out = tmp_path / "grades"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(course / "submitted"),
+            "--out",
+            str(out),
+            "--nbgrader-db",
+            str(course / "gradebook.db"),
+            "--timeout",
+            "10",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        ana = gb.find_submission_notebook("layer_norm", "normlab", "ana")
+        ben = gb.find_submission_notebook("layer_norm", "normlab", "ben")
+        assert ana.score == pytest.approx(30.0, abs=0.05)
+        assert 0 < ben.score < 30.0
+        assert ben.score == pytest.approx(
+            autograded_ben, abs=3.5
+        )  # other inputs, same misconception
 
 
 def test_notebook_becomes_source_without_running_anything(tmp_path):

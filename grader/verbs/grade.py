@@ -72,6 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="GPU cases: auto = run without points when CUDA is present, on = with "
         "points, off = skip (default %(default)s)",
     )
+    parser.add_argument(
+        "--nbgrader-db",
+        type=Path,
+        default=d["nbgrader_db"],
+        metavar="DB",
+        help="also write every learner's scores into this nbgrader gradebook (COURSE/gradebook.db, "
+        "after `nbgrader generate_assignment`), so they show in formgrader",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -110,6 +118,7 @@ def main(
     memory_mb: int = 4096,
     seed: int = 0,
     gpu: str = "auto",
+    nbgrader_db: Path | None = None,
 ) -> int:
     """Grade every entry of SUBMISSIONS; write grades.csv and per-learner feedback under OUT."""
     submissions, out = Path(submissions), Path(out)
@@ -190,6 +199,16 @@ def main(
     write_reports(results, out)
     print_summary(results, seconds=time.monotonic() - start, reused=progress.reused)
     print(f"wrote {out / 'grades.csv'} and feedback for {len(results)} learners")
+    if nbgrader_db is not None:
+        from grader.report.nbgrader_db import GradebookError, write_gradebook
+
+        try:
+            for note in write_gradebook(Path(nbgrader_db), results):
+                print(f"grade: nbgrader: {note}", file=sys.stderr)
+        except GradebookError as exc:
+            print(f"grade: nbgrader: {exc} (grades.csv and feedback are written)", file=sys.stderr)
+            return 1
+        print(f"wrote the scores into {nbgrader_db}")
     return 0
 
 
