@@ -312,15 +312,17 @@ class _Checker(ast.NodeVisitor):
         )
 
 
-def static_check(source: str | bytes, group: str) -> list[Finding]:
+def static_check(
+    source: str | bytes, group: str, *, tree: ast.Module | None = None
+) -> list[Finding]:
     """Forbidden names used by the graded functions of ``source`` (parsed, never run).
 
     A hit inside a private helper is also charged to every top-level function or method that references the
     helper by name, so it reaches the cases of the graded functions that call it. Raises SyntaxError
-    (and ValueError for NUL bytes) like ``ast.parse``.
+    (and ValueError for NUL bytes) like ``ast.parse``; ``tree``: the source already parsed.
     """
     rules = rules_for(group)
-    tree = ast.parse(source)
+    tree = tree if tree is not None else ast.parse(source)
     if not rules.active:
         return []
     checker = _Checker(rules)

@@ -137,7 +137,7 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
         )
         return prep
     try:
-        ast.parse(source)
+        tree = ast.parse(source)
     except SyntaxError as exc:
         gr.status = SYNTAX_ERROR
         gr.message = syntax_message(group, exc)
@@ -147,7 +147,7 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
         gr.message = f"exercises/{group}.py could not be parsed ({type(exc).__name__}: {exc})"
         return prep
     try:
-        findings = forbidden.static_check(source, group)
+        findings = forbidden.static_check(source, group, tree=tree)
     except (
         RecursionError,
         MemoryError,
@@ -507,8 +507,8 @@ def grade_class(
                 continue
             key = (prep.group, call.case)
             seen = costs.setdefault(key, [])
-            if judges is None or len(seen) < 2 or min(seen) < CHEAP_JUDGE:
-                # cheap (or not measured twice yet: the first run pays imports): judge here, now
+            if judges is None or len(seen) < 3 or sum(seen[1:]) / len(seen[1:]) < CHEAP_JUDGE:
+                # cheap (or not measured yet; the first run pays imports, so it does not count): here
                 from grader.evaluate import judge_case
 
                 case = next(c for c in prep.cases if c.name == call.case)

@@ -165,30 +165,50 @@ def _func_name(func: Any) -> str:
     return f"{module}.{qual}" if module else qual
 
 
+def _near(frame: FrameType | None, files: tuple[str, ...], depth: int = 8) -> bool:
+    """Is one of the ``depth`` innermost frames from ``files``? (nn.init calls tensor ops directly.)"""
+    while frame is not None and depth > 0:
+        if frame.f_code.co_filename.endswith(files):
+            return True
+        frame = frame.f_back
+        depth -= 1
+    return False
+
+
 def _function_mode(guard: Guard) -> Any:
+    """The TorchFunctionMode: cheap for the calls no rule is about (no stack walk), exact for the others."""
     from torch.overrides import TorchFunctionMode
 
     rules = guard.rules
+    names: dict[int, tuple[str, bool, bool]] = {}  # id(func) -> (name, a rule's name, autograd)
+
+    def classify(func: Any) -> tuple[str, bool, bool]:
+        key = id(func)
+        if key not in names:
+            name = _func_name(func)
+            autograd = any(name == a or name.startswith(a + ".") for a in AUTOGRAD) or name in (
+                "Tensor.backward",
+                "torch._C._set_grad_enabled",
+            )
+            names[key] = (name, bool(matches(rules, name, called=True)), autograd)
+        return names[key]
 
     class _Mode(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            outer, in_backward, code_hit = guard._graded(sys._getframe(1))
-            if outer is not None:
-                name = _func_name(func)
-                if rules.torch_free:
-                    guard.refuse(name, outer)
-                hit = matches(rules, name, called=True)
-                if hit:
-                    guard.refuse(hit, outer)
-                if code_hit:
-                    guard.refuse(f"torch.nn.init.{code_hit}", outer)
-                if in_backward and (
-                    any(name == a or name.startswith(a + ".") for a in AUTOGRAD)
-                    or (name.endswith("_set_grad_enabled") and args and args[0] is True)
-                    or name == "Tensor.backward"
-                ):
-                    guard.refuse(f"{name} inside backward", outer)
+            name, named, autograd = classify(func)
+            caller = sys._getframe(1)
+            init = bool(rules.code_files) and _near(caller, rules.code_files)
+            if rules.torch_free or named or init or (autograd and rules.no_autograd_in):
+                outer, in_backward, code_hit = guard._graded(caller)
+                if outer is not None:
+                    if rules.torch_free or named:
+                        guard.refuse(name, outer)
+                    if code_hit:
+                        guard.refuse(f"torch.nn.init.{code_hit}", outer)
+                    enabling = not name.endswith("_set_grad_enabled") or (args and args[0] is True)
+                    if in_backward and autograd and enabling:
+                        guard.refuse(f"{name} inside backward", outer)
             return func(*args, **kwargs)
 
     return _Mode()
