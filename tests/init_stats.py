@@ -98,7 +98,12 @@ class Target:
         return float(np.max(np.abs(grid) * pdf)) * 1.001  # grid step 1e-3 sigma: +0.1 % covers it
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])  # exact to ~1 ulp; no scipy needed
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf on a float64 array, ~1 ulp (torch.special.erf: vectorised C; a np.vectorize'd math.erf was the
+    judges' bottleneck). torch is already imported wherever initializers are checked."""
+    import torch
+
+    return torch.special.erf(torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
 
 
 @cache
