@@ -59,7 +59,14 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
     return [
         (
             "Learner feedback latency",
-            [py, "benchmarks/feedback.py", "--markdown", "--runs", "3" if quick else "5"],
+            [
+                py,
+                "benchmarks/feedback.py",
+                "--markdown",
+                "--runs",
+                "3" if quick else "5",
+                *(["--groups", "layer_norm"] if quick else []),
+            ],
         ),
         (
             "Layer-norm speed",
