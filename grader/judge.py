@@ -17,11 +17,6 @@ from tests.checks import as_numpy, choose_hint, generic_hint, mismatch
 Judge = Callable[[JudgeContext], Verdict]
 
 
-def learner_array(outputs: Outputs, name: str) -> np.ndarray | None:
-    value = outputs.get(name)
-    return value if isinstance(value, np.ndarray) else None
-
-
 def compare(
     got: Outputs,
     expected: Outputs,
