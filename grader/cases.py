@@ -3,7 +3,7 @@
 A case is split across the trust boundary:
 
 - ``make_inputs(rng)`` runs in the trusted parent and draws fresh inputs from a generator seeded by
-  (--seed, learner, group, case): reproducible for a regrade, different for every learner and from the public
+  (--seed, learner, group, case -- or the ``shares`` key of cases that judge one run): reproducible for a regrade, different for every learner and from the public
   tests' fixed inputs.
 - ``driver`` names a function in ``grader/drivers/<group>.py``. Drivers are trusted adapters that run in the
   *worker*, next to the learner's module: ``driver(module, inputs, device) -> outputs``. They turn numpy inputs
@@ -52,6 +52,14 @@ class Case:
     device: str = "cpu"  # "cuda": a GPU parity case (points only under --gpu on)
     functions: tuple[str, ...] = ()  # graded functions it calls (a refused API zeroes these)
     doc: str = ""  # one line for the feedback: what the case checks
+    # cases with the same ``shares`` draw the same inputs and judge one run of the driver (the worker runs
+    # it once): several verdicts on one expensive call, e.g. a training run. Default: the case's own name.
+    shares: str = ""
+
+    @property
+    def call_key(self) -> str:
+        """Cases with equal call keys get the same inputs and the same outputs (one driver run)."""
+        return f"{self.driver}\0{self.shares}" if self.shares else self.name
 
 
 @dataclass

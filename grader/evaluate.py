@@ -91,7 +91,7 @@ def judge_case(
 
 
 def case_inputs(group: str, case: Case, *, seed: int, learner: str) -> Inputs:
-    return case.make_inputs(case_rng(seed, learner, group, case.name))
+    return case.make_inputs(case_rng(seed, learner, group, case.shares or case.name))
 
 
 def run_inprocess(
@@ -105,16 +105,23 @@ def run_inprocess(
 ) -> list[tuple[Case, Verdict]]:
     """Run every hidden case of ``group`` on trusted ``module`` in this process (cases on other devices skipped)."""
     results = []
+    runs: dict[tuple[str, str], tuple[Inputs, Outputs | Exception]] = {}  # cases sharing one run
     for case in load_cases(group):
         if case.device not in devices:
             continue
-        inputs = case_inputs(group, case, seed=seed, learner=learner)
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                outputs = call_driver(group, case, module, inputs, case.device)
-        except Exception as exc:
-            results.append((case, Verdict(False, f"raised {type(exc).__name__}: {str(exc)[:300]}")))
+        key = (case.call_key, case.device)
+        if key not in runs:
+            inputs = case_inputs(group, case, seed=seed, learner=learner)
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    runs[key] = inputs, call_driver(group, case, module, inputs, case.device)
+            except Exception as exc:
+                runs[key] = inputs, exc
+        inputs, outputs = runs[key]
+        if isinstance(outputs, Exception):
+            why = f"raised {type(outputs).__name__}: {str(outputs)[:300]}"
+            results.append((case, Verdict(False, why)))
             continue
         results.append((case, judge_case(group, case, inputs, outputs, hints=hints)))
     return results

@@ -5,9 +5,12 @@
 1. ``setsid()``; ``PR_SET_PDEATHSIG`` (the worker dies with the zygote); every inherited fd closed but the
    worker's socket; stdout/stderr to the capped log file; stdin from /dev/null.
 2. Namespaces via ``unshare(2)``: mount, pid, net, ipc, uts (as root directly; otherwise inside a new user
-   namespace that maps only our own uid). The process that unshared stays outside the new pid namespace and
-   forks the real worker, which is its PID 1: when the parent kills the outer process (or its group), the
-   worker dies with it (PDEATHSIG), and with the worker every process it started.
+   namespace that maps only our own uid). The worker is PID 1 of its own pid namespace, so every process it
+   starts dies with it. As root the zygote makes that namespace as it forks (:class:`PidNamespaces`: one
+   fork per worker); otherwise the process that unshared stays outside the new pid namespace and forks the
+   real worker: when the parent kills the outer process (or its group), the worker dies with it
+   (PDEATHSIG). A fork of the zygote (~250 MB of page tables to copy, then to tear down) is a measurable
+   share of a class run, hence the zygote-side variant where it is allowed.
 3. Mounts (private to the worker): a fresh /proc; read-only empty tmpfs over the kit, the submissions, the
    output and staging folders and every folder on the way to the Python installation that an unprivileged
    user could not cross, with the Python installation bound back read-only; fresh writable tmpfs over /tmp,
@@ -78,6 +81,73 @@ def _check(result: int, what: str) -> None:
 
 def unshare(flags: int) -> None:
     _check(_lib().unshare(ctypes.c_int(flags)), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(_lib().setns(ctypes.c_int(fd), ctypes.c_int(nstype)), "setns")
+
+
+class PidNamespaces:
+    """Zygote side, root only: fork each worker straight into a fresh pid namespace (it is its PID 1).
+
+    ``unshare(CLONE_NEWPID)`` gives the *caller's next children* a new namespace; ``setns`` back to our own
+    afterwards, so that the next worker gets a fresh one again (a second unshare is refused while the
+    children's namespace differs from our own). The whole cycle is tried once in a throwaway child first:
+    should the reset not work here, the zygote never relies on it (its own state stays untouched) and the
+    worker makes its namespace itself, with one more fork.
+    """
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+        if os.geteuid() != 0:
+            return
+        try:
+            fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return
+        if self._probe(fd):
+            self.fd = fd
+        else:
+            os.close(fd)
+
+    @staticmethod
+    def _probe(fd: int) -> bool:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                unshare(CLONE_NEWPID)
+                child = os.fork()
+                if child == 0:
+                    os._exit(0 if os.getpid() == 1 else 1)
+                _, status = os.waitpid(child, 0)
+                setns(fd, CLONE_NEWPID)
+                same = os.stat("/proc/self/ns/pid_for_children").st_ino == os.fstat(fd).st_ino
+                code = 0 if same and os.waitstatus_to_exitcode(status) == 0 else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def fork(self) -> tuple[int, bool]:
+        """os.fork(); (pid, True) when the child is PID 1 of a fresh pid namespace."""
+        fresh = False
+        if self.fd is not None:
+            try:
+                unshare(CLONE_NEWPID)
+                fresh = True
+            except OSError:
+                fresh = False
+        try:
+            pid = os.fork()
+        finally:
+            if fresh and os.getpid() != 1:
+                try:
+                    setns(self.fd, CLONE_NEWPID)  # type: ignore[arg-type]
+                except OSError:  # never fork into a stale namespace: stop using it
+                    self.fd = None
+                    raise
+        return pid, fresh
 
 
 def mount(
@@ -168,7 +238,10 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
 
     root = os.geteuid() == 0
     in_userns = False
-    spaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    pid1 = bool(config.get("_pid1")) and os.getpid() == 1  # the zygote forked us into our own pid ns
+    spaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    if not pid1:
+        spaces |= CLONE_NEWPID
     if config.get("isolate", True):
         try:
             if root:
@@ -186,7 +259,7 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
         except OSError as exc:
             notes.append(f"no namespaces ({exc.strerror or exc})")
 
-    if "pid" in report["namespaces"]:
+    if "pid" in report["namespaces"] and not pid1:
         _become_pid1(sock_fd)  # returns in the child (PID 1 of the new namespace)
 
     workdir = config.get("workdir") or "."

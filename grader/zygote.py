@@ -75,6 +75,7 @@ def main(cfg: dict[str, Any]) -> None:
     gc.freeze()  # workers' collections then never touch (and copy) the zygote's objects
     imported = time.perf_counter() - t0
 
+    pidns = sandbox.PidNamespaces()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -107,14 +108,18 @@ def main(cfg: dict[str, Any]) -> None:
         if order.get("op") == "fork" and len(fds) == 2:
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()
+            config = order.get("config") or {}
+            if config.get("isolate", True):
+                pid, fresh = pidns.fork()
+            else:
+                pid, fresh = os.fork(), False
             if pid == 0:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.close(wake_r)
                 os.close(wake_w)
                 ctrl.close()
-                worker.run(fds[0], fds[1], order.get("config", {}))  # never returns
+                worker.run(fds[0], fds[1], {**config, "_pid1": fresh})  # never returns
             for fd in fds:
                 os.close(fd)
             _send(ctrl, {"op": "forked", "id": order.get("id"), "pid": pid})

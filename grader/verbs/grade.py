@@ -168,7 +168,10 @@ def main(
         print(f"grade: not available yet (no hidden tests): {', '.join(missing)}", file=sys.stderr)
     start = time.monotonic()
     progress = _Progress(len(subs))
-    judges = JudgePool(jobs)
+    # judge servers only on cores the workers and this process leave idle: on fewer, a server's start
+    # (a fresh interpreter importing torch) costs more than the judging it would move
+    spare = (os.cpu_count() or 1) - jobs - 1
+    judges = JudgePool(min(jobs, spare)) if spare > 0 else None
     try:
         with LocalExecutor(jobs, groups, hide=[submissions, out]) as executor:
             results = grade_class(
@@ -194,7 +197,8 @@ def main(
         )
         return 130
     finally:
-        judges.close()
+        if judges is not None:
+            judges.close()
     progress.close()
     write_reports(results, out)
     print_summary(results, seconds=time.monotonic() - start, reused=progress.reused)
