@@ -9,6 +9,7 @@ from logged parameters; nothing here is a reference formula.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -86,13 +87,18 @@ MODELS = {"hist": HistNet, "probe": ProbeNet, "stats": StatsNet}
 
 def param_shapes(kind: str) -> dict[str, tuple[int, ...]]:
     """{parameter name: shape} of one of MODELS (the parent draws inputs from it)."""
-    return {n: tuple(p.shape) for n, p in MODELS[kind]().named_parameters()}
+    return dict(_param_shapes(kind))
+
+
+@functools.cache
+def _param_shapes(kind: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    return tuple((n, tuple(p.shape)) for n, p in MODELS[kind]().named_parameters())
 
 
 def build(kind: str, inputs: dict[str, Any], scale: float = 1.0) -> nn.Module:
     """MODELS[kind] with every parameter set from inputs["p:<name>"] (times scale)."""
-    torch.manual_seed(0)
-    model = MODELS[kind]()
+    torch.default_generator.manual_seed(0)  # CPU only: torch.manual_seed also queues a CUDA seed call with
+    model = MODELS[kind]()  # its formatted stack (ms per call, kept for ever) while CUDA is not initialised
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(torch.as_tensor(np.asarray(inputs[PARAM + name]), dtype=p.dtype) * scale)
@@ -170,7 +176,7 @@ def train(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]
     """Train a logging ProbeNet on the parent's arrays (loaders in a fixed order, no shuffling)."""
     from torch.utils.data import DataLoader, TensorDataset
 
-    torch.manual_seed(0)
+    torch.default_generator.manual_seed(0)
     model = build("probe", inputs)
     batch = int(inputs["batch_size"])
 

@@ -472,6 +472,18 @@ def _returned_figure(out: dict, prefix: str = "") -> Verdict | None:
     return None
 
 
+_COLORS: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _reference_colors(ctx: JudgeContext, epochs: int) -> np.ndarray:
+    """The reference's line colours for ``epochs`` lines: they depend on the number of lines only, so one
+    reference plot per count serves the whole class (a figure costs tens of ms)."""
+    key = (ctx.case.name, epochs)
+    if key not in _COLORS:
+        _COLORS[key] = np.asarray(ctx.reference["colors"])
+    return _COLORS[key]
+
+
 def judge_overlay(single: bool = False) -> Callable[[JudgeContext], Verdict]:
     def judge(ctx: JudgeContext) -> Verdict:
         out, rows = ctx.outputs, np.asarray(ctx.inputs["rows"])
@@ -494,7 +506,7 @@ def judge_overlay(single: bool = False) -> Callable[[JudgeContext], Verdict]:
             and np.allclose(xdata, histx)
         ):
             return _fail("every line's x values should be histx")
-        colors, ref = out.get("colors"), ctx.reference["colors"]
+        colors, ref = out.get("colors"), _reference_colors(ctx, len(rows))
         if not (
             isinstance(colors, np.ndarray)
             and colors.shape == ref.shape
