@@ -75,7 +75,9 @@ def available_groups() -> list[str]:
     ]
 
 
-DATA_GROUPS = ("histograms",)  # the groups whose exercise trains on MNIST: their workers get data/*.gz
+DATA_GROUPS = (
+    "histograms",
+)  # the groups whose exercise trains on MNIST: their workers get data/*.gz
 
 
 def kit_files() -> dict[str, bytes]:
@@ -104,7 +106,9 @@ class Prepared:
     cases: list[Any] = field(default_factory=list)  # Case objects to judge from the reply
     inputs: dict[str, Any] = field(default_factory=dict)  # case name -> inputs (parent's copy)
     cents: dict[str, int] = field(default_factory=dict)
-    runs: dict[str, str] = field(default_factory=dict)  # case -> the case whose call it shares (not itself)
+    runs: dict[str, str] = field(
+        default_factory=dict
+    )  # case -> the case whose call it shares (not itself)
     tasks: list[Task] = field(default_factory=list)
     replies: list[TaskReply] = field(default_factory=list)
     # case name -> Verdict, when judged before the group is assembled (here or by a judge server)
@@ -435,7 +439,8 @@ def grade_class(
     previous = journal.load() if journal else {}
     kit_blobs = kit_files()
     results: dict[str, Result] = {}
-    queue: list[tuple[_Learner, Prepared, Task]] = []
+    # one entry per learner (its CPU tasks of every group, run on one worker) and per CUDA task
+    queue: list[list[tuple[_Learner, Prepared, Task]]] = []
     learners: list[_Learner] = []
     for sub in subs:
         fp = fingerprint(sub, options, kit)
@@ -475,7 +480,7 @@ def grade_class(
     # prepare lazily, learner by learner, so inputs for the whole class never sit in memory at once
     pending_learners = list(learners)
     costs: dict[tuple[str, str], list[float]] = {}  # (group, case) -> seconds its judges took here
-    tasks: dict[Future, tuple[_Learner, Prepared, Task]] = {}
+    tasks: dict[Future, list[tuple[_Learner, Prepared, Task]]] = {}
     verdicts: dict[Future, tuple[_Learner, Prepared, str]] = {}
 
     def refill() -> None:
@@ -483,6 +488,7 @@ def grade_class(
             if not queue:
                 lr = pending_learners.pop(0)
                 lr.start = time.monotonic()
+                bundle: list[tuple[_Learner, Prepared, Task]] = []
                 for g in groups:
                     try:
                         prep = prepare(lr.sub, g, options, kit_blobs)
@@ -493,17 +499,38 @@ def grade_class(
                         )
                     lr.preps[g] = prep
                     for task in prep.tasks:
-                        queue.append((lr, prep, task))
+                        if task.cuda:
+                            queue.append([(lr, prep, task)])
+                        else:
+                            bundle.append((lr, prep, task))
                         lr.waiting += 1
+                if bundle:
+                    queue.append(bundle)
                 if lr.waiting == 0:  # nothing to run (not submitted, syntax errors, not available)
                     finish(lr)
                 continue
-            lr, prep, task = queue.pop(0)
-            tasks[executor.submit(task)] = (lr, prep, task)
+            entry = queue.pop(0)
+            if len(entry) == 1 and entry[0][2].cuda:
+                tasks[executor.submit(entry[0][2])] = entry
+            else:
+                tasks[executor.submit_bundle([t for _, _, t in entry])] = entry
 
-    def task_done(fut: Future, lr: _Learner, prep: Prepared, task: Task) -> None:
+    def entry_done(fut: Future, entry: list[tuple[_Learner, Prepared, Task]]) -> None:
         try:
-            reply = fut.result()
+            got = fut.result()
+            replies = got if isinstance(got, list) else [got]
+            if len(replies) != len(entry):
+                raise RuntimeError(f"{len(replies)} replies for {len(entry)} tasks")
+        except Exception as exc:  # the executor failed, not the learner
+            replies = [exc] * len(entry)
+        for (lr, prep, task), reply in zip(entry, replies, strict=True):
+            task_done(reply, lr, prep, task)
+
+    def task_done(got: TaskReply | Exception, lr: _Learner, prep: Prepared, task: Task) -> None:
+        try:
+            if isinstance(got, Exception):
+                raise got
+            reply = got
         except Exception as exc:  # the executor failed, not the learner
             reply = TaskReply(
                 outcomes={
@@ -552,12 +579,13 @@ def grade_class(
         done, _ = wait([*tasks, *verdicts], return_when=FIRST_COMPLETED)
         for fut in done:
             if fut in tasks:
-                lr, prep, task = tasks.pop(fut)
-                task_done(fut, lr, prep, task)
+                entry = tasks.pop(fut)
+                entry_done(fut, entry)
+                lr = entry[0][0]
             else:
                 lr, prep, case = verdicts.pop(fut)
                 verdict_done(fut, lr, prep, case)
-            if lr.waiting == 0:
+            if lr.waiting == 0 and lr.sub.learner not in results:
                 for g in groups:
                     p = lr.preps[g]
                     if p.cases and p.result.status in (GRADED, GRADER_ERROR):

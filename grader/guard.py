@@ -38,6 +38,9 @@ class Guard:
         self.refusals: list[dict[str, str]] = []
         self._modes: list[Any] = []
         self._installed = False
+        self._originals: list[
+            tuple[Any, str, Any]
+        ] = []  # (namespace, attribute, original) to restore
 
     # --- who is calling ---------------------------------------------------------------------------------
 
@@ -105,6 +108,7 @@ class Guard:
                     targets.append((namespace, attr, ref))
         for namespace, attr, api in targets:
             original = getattr(namespace, attr)
+            self._originals.append((namespace, attr, original))
             setattr(namespace, attr, self._wrap(original, api, self.check))
         if self.rules.no_autograd_in:
             for namespace, attr, api in (
@@ -113,7 +117,15 @@ class Guard:
                 (torch.Tensor, "backward", "Tensor.backward"),
             ):
                 original = getattr(namespace, attr)
+                self._originals.append((namespace, attr, original))
                 setattr(namespace, attr, self._wrap(original, api, self.check_autograd))
+
+    def uninstall(self) -> None:
+        """Put the wrapped callables back (the worker moves on to another exercise group's rules)."""
+        for namespace, attr, original in reversed(self._originals):
+            setattr(namespace, attr, original)
+        self._originals.clear()
+        self._installed = False
 
     @staticmethod
     def _wrap(original: Callable, api: str, check: Callable[[str], None]) -> Callable:

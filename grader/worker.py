@@ -7,6 +7,7 @@ hidden test, and it decides nothing: a forged reply can only claim outputs.
 Requests (parent -> worker), one frame each, answered in order:
 
     {"op": "setup"}   value {"files": {relpath: uint8 array}}  -> write the staged files into the empty cwd
+    {"op": "group", "group": g, "graded": [...]}                -> go on with exercise group g (same files)
     {"op": "import"}                                            -> import exercises.<group> under the guard
     {"op": "call", "driver": name, "device": "cpu"|"cuda"}  value inputs  -> run the driver under the guard
     {"op": "bye"}                                               -> exit 0
@@ -103,7 +104,12 @@ class Worker:
             op = header.get("op")
             if op == "bye":
                 return 0
-            handler = {"setup": self.setup, "import": self.load, "call": self.call}.get(op)
+            handler = {
+                "setup": self.setup,
+                "group": self.switch,
+                "import": self.load,
+                "call": self.call,
+            }.get(op)
             if handler is None:
                 self.reply_error(ValueError(f"unknown op {op!r}"))
                 continue
@@ -129,6 +135,26 @@ class Worker:
         from .guard import Guard
 
         self.guard = Guard(rules_for(self.group), self.graded)
+        self.guard.install()
+        wire.send(self.sock, {"ok": True})
+
+    def switch(self, header: dict[str, Any], value: Any) -> None:
+        """Go on with another exercise group of the same submission: its rules, drivers and graded file."""
+        group = str(header.get("group", ""))
+        try:
+            drivers = importlib.import_module(f"{__package__}.drivers.{group}")
+        except ImportError as exc:
+            self.reply_error(exc)
+            return
+        if self.guard is not None:
+            self.guard.uninstall()
+        cwd = os.getcwd()
+        graded = header.get("graded", [])
+        self.graded = {os.path.realpath(os.path.join(cwd, *g.split("/"))) for g in graded}
+        self.group, self.drivers, self.module = group, drivers, None
+        from .guard import Guard
+
+        self.guard = Guard(rules_for(group), self.graded)
         self.guard.install()
         wire.send(self.sock, {"ok": True})
 

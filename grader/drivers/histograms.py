@@ -97,8 +97,12 @@ def _param_shapes(kind: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 def build(kind: str, inputs: dict[str, Any], scale: float = 1.0) -> nn.Module:
     """MODELS[kind] with every parameter set from inputs["p:<name>"] (times scale)."""
-    torch.default_generator.manual_seed(0)  # CPU only: torch.manual_seed also queues a CUDA seed call with
-    model = MODELS[kind]()  # its formatted stack (ms per call, kept for ever) while CUDA is not initialised
+    torch.default_generator.manual_seed(
+        0
+    )  # CPU only: torch.manual_seed also queues a CUDA seed call with
+    model = MODELS[
+        kind
+    ]()  # its formatted stack (ms per call, kept for ever) while CUDA is not initialised
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(torch.as_tensor(np.asarray(inputs[PARAM + name]), dtype=p.dtype) * scale)
@@ -107,11 +111,17 @@ def build(kind: str, inputs: dict[str, Any], scale: float = 1.0) -> nn.Module:
 
 def probe_from_flat(flat: np.ndarray) -> ProbeNet:
     """A ProbeNet whose parameters are the flat vector a ProbeNet logged (parent: the SGD check)."""
-    model = ProbeNet()
+    return load_flat(ProbeNet(), flat)
+
+
+def load_flat(model: ProbeNet, flat: np.ndarray) -> ProbeNet:
+    """Set model's parameters to the flat vector; gradients cleared, the call log emptied."""
     with torch.no_grad():
         torch.nn.utils.vector_to_parameters(
             torch.as_tensor(np.asarray(flat, np.float32)), model.parameters()
         )
+    model.zero_grad(set_to_none=True)
+    model.log.clear()
     return model
 
 

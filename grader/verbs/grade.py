@@ -140,18 +140,23 @@ def main(
         return _misuse(
             f"no submissions in {submissions} (expected one folder, .zip or .ipynb per learner)"
         )
+    from grader.grading import Options, available_groups, grade_class
+    from grader.scheduler import Journal, LocalExecutor
+
+    # the zygote (a fresh interpreter importing torch) starts now, while this process loads the hidden cases
+    executor = LocalExecutor(jobs, available_groups(), hide=[submissions, out])
+    executor.warm()
     cuda = False
     if gpu != "off" and _has_gpu_cases():
         cuda = _cuda_available()
         if gpu == "on" and not cuda:
+            executor.close()
             return _misuse(
                 "--gpu on, but no CUDA device is available (torch.cuda.is_available() is False)"
             )
 
-    from grader.grading import Options, available_groups, grade_class
     from grader.judgepool import JudgePool
     from grader.report.summary import print_summary
-    from grader.scheduler import Journal, LocalExecutor
     from grader.zygote import ZygoteError
 
     out.mkdir(parents=True, exist_ok=True)
@@ -173,7 +178,7 @@ def main(
     spare = (os.cpu_count() or 1) - jobs - 1
     judges = JudgePool(min(jobs, spare)) if spare > 0 else None
     try:
-        with LocalExecutor(jobs, groups, hide=[submissions, out]) as executor:
+        with executor:
             results = grade_class(
                 subs,
                 options,

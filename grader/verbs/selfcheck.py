@@ -120,6 +120,7 @@ def main(*, jobs: int = 2, seed: int = 0, group: str | None = None, timeout: flo
     judges = JudgePool(jobs)
     try:
         with LocalExecutor(jobs, available_groups()) as executor:
+            executor.warm()
             results = grade_class(subs, options, executor, max_inflight=2 * jobs, judges=judges)
     finally:
         judges.close()

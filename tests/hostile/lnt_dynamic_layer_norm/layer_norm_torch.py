@@ -17,6 +17,14 @@ class LayerNormFunction(torch.autograd.Function):
 
 
 class LayerNorm(torch.nn.Module):
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps=1e-5,
+        elementwise_affine=True,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         raise NotImplementedError("not attempted")
