@@ -1,4 +1,4 @@
-"""The untrusted worker: one per (submission, exercise group), forked by the zygote, sandboxed at once.
+"""The untrusted worker: one per submission (its exercise groups in turn), forked by the zygote, sandboxed at once.
 
 It imports the graded file and runs trusted drivers (grader/drivers/<group>.py, staged next to this module)
 on inputs the parent sends, and replies with plain data only (grader/wire.py). It never sees a reference or a
