@@ -19,8 +19,7 @@ import torch
 
 from grader.cases import Case, JudgeContext, Verdict, upcast64
 from grader.judge import Judge, _changed, all_of, compare
-from tests.checks import TOLERANCES, choose_hint
-from tests.test_layer_norm_torch import FLOAT32_VS_64, HALF_TOLERANCES
+from tests.checks import FLOAT32_VS_64, HALF_TOLERANCES, TOLERANCES, choose_hint
 
 FN = ("LayerNormFunction",)
 MOD = ("LayerNormFunction", "LayerNorm")
