@@ -90,6 +90,25 @@ def judge_case(
         )
 
 
+def warm_up(groups: list[str]) -> None:
+    """Pay this process's first-call costs now (imports of the references, drivers and what they use, such as
+    torch.optim's lazy torch._dynamo; first kernels): one reference run per driver of each group, on a case's
+    inputs. The grader calls it while the zygote starts on another core, instead of in the first judgements."""
+    for group in groups:
+        seen: set[str] = set()
+        for case in load_cases(group):
+            if case.device != "cpu" or case.driver in seen:
+                continue
+            seen.add(case.driver)
+            inputs = case_inputs(group, case, seed=0, learner="warm-up")
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    call_driver(group, case, reference_module(group), inputs)
+            except Exception:  # noqa: S112 - a warm-up only; the real judgement reports any problem
+                continue
+
+
 def case_inputs(group: str, case: Case, *, seed: int, learner: str) -> Inputs:
     return case.make_inputs(case_rng(seed, learner, group, case.shares or case.name))
 

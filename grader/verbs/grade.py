@@ -155,9 +155,14 @@ def main(
                 "--gpu on, but no CUDA device is available (torch.cuda.is_available() is False)"
             )
 
+    from grader.evaluate import warm_up
     from grader.judgepool import JudgePool
     from grader.report.summary import print_summary
     from grader.zygote import ZygoteError
+
+    warm_up(
+        available_groups()
+    )  # this process's first-call costs, on this core while the zygote starts
 
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
