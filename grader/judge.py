@@ -23,12 +23,13 @@ def compare(
     names: Sequence[str],
     *,
     rtol: float | None = None,
-    atol: float | None = None,
+    atol: float | dict[str, float] | None = None,
     dtypes: dict[str, str] | None = None,
 ) -> tuple[list[str], set[str], str | None]:
     """(problems, wrong output names, generic hint) for ``names``; empty problems when all match.
 
-    ``dtypes`` maps an output name to the dtype the learner's array must have (default: expected's dtype).
+    ``atol`` may be one value or one per output name. ``dtypes`` maps an output name to the dtype the
+    learner's array must have (default: expected's dtype).
     """
     problems: list[str] = []
     wrong: set[str] = set()
@@ -41,7 +42,7 @@ def compare(
             generic = generic or "not-array"
             continue
         ref = np.asarray(ref)
-        why = mismatch(value, ref, rtol, atol)
+        why = mismatch(value, ref, rtol, atol.get(name) if isinstance(atol, dict) else atol)
         want = (dtypes or {}).get(name, str(ref.dtype))
         if why is None and want and str(value.dtype) != want:
             why, generic = f"dtype {value.dtype}, expected {want}", generic or "dtype"

@@ -42,6 +42,34 @@ def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
     assert code == 0, out.out + out.err
 
 
+@pytest.mark.parametrize("impl", ["solutions", "variant"])
+def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl):
+    """Found by the 1,000-seed run: seed 798 draws a (2, 6, 2, 2) float32 input whose sample (1, 2) has 4 values
+    with std 0.09 (rstd 11); a correct float32 dx is then 1.5e-5 from float64, a cancellation error relative to
+    the terms rstd * |dxhat|. The judge's dx bound scales with the largest |dx| (tests/checks.py); a dx off by
+    0.1 % of that scale still fails."""
+    from grader.evaluate import call_driver, case_inputs, judge_case
+    from grader.verbs.audit import correct_implementations
+
+    group = "layer_norm_torch"
+    case = next(c for c in load_cases(group) if c.name == "function_4d_hw_float32")
+    inputs = case_inputs(group, case, seed=798, learner="false-fail-798")
+    x = inputs["x"].reshape(-1, 4).astype(np.float64)
+    assert x.std(axis=1).min() < 0.1  # still the input that exposed it
+    module = dict(correct_implementations(group))
+    module = (
+        module["solutions"]
+        if impl == "solutions"
+        else next(m for name, m in module.items() if name != "solutions")
+    )
+    outputs = call_driver(group, case, module, inputs)
+    assert judge_case(group, case, inputs, outputs, hints=False).passed
+    worst = np.unravel_index(np.argmax(np.abs(outputs["dx"])), outputs["dx"].shape)
+    wrong = {**outputs, "dx": outputs["dx"].copy()}
+    wrong["dx"][worst] *= 1.001
+    assert not judge_case(group, case, inputs, wrong, hints=False).passed
+
+
 def test_every_group_has_a_stylistically_different_variant():
     from grader.verbs.audit import variant_group
 
