@@ -228,9 +228,11 @@ class LocalExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        with self._zlock:  # waits for a start in progress (warm()), so no zygote outlives us
+            zygote, self._zygote = self._zygote, None
+            self.start_error = self.start_error or ZygoteError("the executor is closed")
+        if zygote is not None:
+            zygote.close()
         self.stage.cleanup()
 
     def __enter__(self) -> LocalExecutor:
