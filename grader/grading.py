@@ -75,9 +75,8 @@ def available_groups() -> list[str]:
     ]
 
 
-DATA_GROUPS = (
-    "histograms",
-)  # the groups whose exercise trains on MNIST: their workers get data/*.gz
+# the groups whose exercise trains on MNIST: their workers get data/*.gz
+DATA_GROUPS = ("histograms",)
 
 
 def kit_files() -> dict[str, bytes]:
@@ -106,9 +105,8 @@ class Prepared:
     cases: list[Any] = field(default_factory=list)  # Case objects to judge from the reply
     inputs: dict[str, Any] = field(default_factory=dict)  # case name -> inputs (parent's copy)
     cents: dict[str, int] = field(default_factory=dict)
-    runs: dict[str, str] = field(
-        default_factory=dict
-    )  # case -> the case whose call it shares (not itself)
+    # case -> the case whose call (and outputs) it shares; absent for a case that makes its own call
+    runs: dict[str, str] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)
     replies: list[TaskReply] = field(default_factory=list)
     # case name -> Verdict, when judged before the group is assembled (here or by a judge server)

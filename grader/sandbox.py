@@ -238,9 +238,8 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
 
     root = os.geteuid() == 0
     in_userns = False
-    pid1 = (
-        bool(config.get("_pid1")) and os.getpid() == 1
-    )  # the zygote forked us into our own pid ns
+    # PID 1 already: the zygote forked us straight into a pid namespace of our own (PidNamespaces)
+    pid1 = bool(config.get("_pid1")) and os.getpid() == 1
     spaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if not pid1:
         spaces |= CLONE_NEWPID

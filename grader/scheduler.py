@@ -292,9 +292,8 @@ class LocalExecutor:
             failure = worker.switch(task)
             logs.append((worker.log_path, worker.log_start))
             reply.isolation = dict(worker.isolation)
-            if (
-                failure is not None
-            ):  # as for a fresh worker's failed import: no call of this task runs
+            # as for a fresh worker's failed import: no call of this task runs
+            if failure is not None:
                 reply.import_error = failure
                 worker.kill()
                 worker = None

@@ -97,12 +97,10 @@ def _param_shapes(kind: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 def build(kind: str, inputs: dict[str, Any], scale: float = 1.0) -> nn.Module:
     """MODELS[kind] with every parameter set from inputs["p:<name>"] (times scale)."""
-    torch.default_generator.manual_seed(
-        0
-    )  # CPU only: torch.manual_seed also queues a CUDA seed call with
-    model = MODELS[
-        kind
-    ]()  # its formatted stack (ms per call, kept for ever) while CUDA is not initialised
+    # CPU generator only: torch.manual_seed also queues a CUDA seed call with its formatted stack (ms per
+    # call, kept for ever) while CUDA is not initialised
+    torch.default_generator.manual_seed(0)
+    model = MODELS[kind]()
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(torch.as_tensor(np.asarray(inputs[PARAM + name]), dtype=p.dtype) * scale)
