@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import importlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -22,6 +23,15 @@ from typing import Any
 import numpy as np
 
 from grader.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """No warnings and no numpy floating-point errors raised or printed: trusted code run on inputs that may
+    overflow by design (mutants, references on edge inputs, learners' outputs under a judge)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
 
 
 @cache
@@ -69,8 +79,7 @@ def judge_case(
                 continue  # its patch is in functions this case never calls: it cannot explain it
             key = hint if hint not in found else f"{hint}#{len(found)}"
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with quietly():
                     found[key] = call_driver(group, case, module, inp)
             except Exception:  # noqa: S112 - a mutant that raises identifies nothing
                 continue
@@ -78,8 +87,7 @@ def judge_case(
 
     ctx = JudgeContext(group, case, inputs, outputs, run_reference, run_mutants)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quietly():
             verdict = case.judge(ctx)
         if verdict.hint and "#" in verdict.hint:
             verdict = dataclasses.replace(verdict, hint=verdict.hint.split("#", 1)[0])
@@ -102,8 +110,7 @@ def warm_up(groups: list[str]) -> None:
             seen.add(case.driver)
             inputs = case_inputs(group, case, seed=0, learner="warm-up")
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with quietly():
                     call_driver(group, case, reference_module(group), inputs)
             except Exception:  # noqa: S112 - a warm-up only; the real judgement reports any problem
                 continue
@@ -132,8 +139,7 @@ def run_inprocess(
         if key not in runs:
             inputs = case_inputs(group, case, seed=seed, learner=learner)
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with quietly():
                     runs[key] = inputs, call_driver(group, case, module, inputs, case.device)
             except Exception as exc:
                 runs[key] = inputs, exc

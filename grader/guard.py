@@ -38,9 +38,8 @@ class Guard:
         self.refusals: list[dict[str, str]] = []
         self._modes: list[Any] = []
         self._installed = False
-        self._originals: list[
-            tuple[Any, str, Any]
-        ] = []  # (namespace, attribute, original) to restore
+        # (namespace, attribute, original) of every wrapped callable, to restore
+        self._originals: list[tuple[Any, str, Any]] = []
 
     # --- who is calling ---------------------------------------------------------------------------------
 

@@ -268,9 +268,9 @@ class LocalExecutor:
                 reply, worker = self._run(task, worker, reuse=True, budget=tasks)
                 replies.append(reply)
         finally:
-            if worker is not None:
+            if worker is not None:  # after its last task: nothing left to read in its log
                 worker.close()
-                _read_logs([(worker.log_path, worker.log_start)])
+                worker.log_path.unlink(missing_ok=True)
         return replies
 
     def _run(
@@ -591,11 +591,10 @@ def _read_logs(
         stop = min(size, end) if path == keep and end is not None else size
         total += max(0, stop - begin)
         flood = flood or stop >= sandbox.LOG_CAP
+        tail = max(begin, stop - limit)
         with open(path, "rb") as f:
-            f.seek(max(begin, stop - limit))
-            chunks.append(
-                f.read(max(0, stop - max(begin, stop - limit))).decode("utf-8", errors="replace")
-            )
+            f.seek(tail)
+            chunks.append(f.read(max(0, stop - tail)).decode("utf-8", errors="replace"))
         if path != keep:
             path.unlink(missing_ok=True)
     text = "".join(chunks)

@@ -130,12 +130,7 @@ class Worker:
                 f.write(data.tobytes())
         sys.path.insert(0, cwd)
         importlib.invalidate_caches()
-        graded = header.get("graded", [])
-        self.graded = {os.path.realpath(os.path.join(cwd, *g.split("/"))) for g in graded}
-        from .guard import Guard
-
-        self.guard = Guard(rules_for(self.group), self.graded)
-        self.guard.install()
+        self._use_group(self.group, self.drivers, header.get("graded", []))
         wire.send(self.sock, {"ok": True})
 
     def switch(self, header: dict[str, Any], value: Any) -> None:
@@ -146,17 +141,20 @@ class Worker:
         except ImportError as exc:
             self.reply_error(exc)
             return
+        self._use_group(group, drivers, header.get("graded", []))
+        wire.send(self.sock, {"ok": True})
+
+    def _use_group(self, group: str, drivers: Any, graded: list[str]) -> None:
+        """Make ``group`` current: its drivers, its graded file(s) and its guard (the previous one taken off)."""
+        from .guard import Guard
+
         if self.guard is not None:
             self.guard.uninstall()
         cwd = os.getcwd()
-        graded = header.get("graded", [])
         self.graded = {os.path.realpath(os.path.join(cwd, *g.split("/"))) for g in graded}
         self.group, self.drivers, self.module = group, drivers, None
-        from .guard import Guard
-
         self.guard = Guard(rules_for(group), self.graded)
         self.guard.install()
-        wire.send(self.sock, {"ok": True})
 
     def load(self, header: dict[str, Any], value: Any) -> None:
         start = time.perf_counter()

@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 import time
-import warnings
 from types import ModuleType
 
 import numpy as np
@@ -149,13 +148,12 @@ def _alarm(_signum, _frame):
 
 def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str:
     from grader.cases import load_cases
-    from grader.evaluate import call_driver, case_inputs, reference_module, run_inprocess
+    from grader.evaluate import call_driver, case_inputs, quietly, reference_module, run_inprocess
 
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quietly():
             if _equivalent(
                 group, module, seeds, load_cases, case_inputs, call_driver, reference_module
             ):
@@ -226,7 +224,7 @@ def variant_group(stem: str) -> str | None:
 
 def false_fails(group: str | None, n: int) -> int:
     """Run the hidden suite with n seeds on every correct implementation; print and count failures."""
-    from grader.evaluate import run_inprocess
+    from grader.evaluate import quietly, run_inprocess
 
     total_bad = 0
     print("| group | implementation | seeds | case runs | false fails | seconds |")
@@ -237,8 +235,7 @@ def false_fails(group: str | None, n: int) -> int:
         for label, module in correct_implementations(g):
             start, runs, bad = time.perf_counter(), 0, []
             for k in range(n):
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with quietly():
                     results = run_inprocess(
                         g, module, seed=k, learner=f"false-fail-{k}", hints=False
                     )

@@ -14,7 +14,6 @@ import argparse
 import importlib
 import os
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,8 @@ def main(*, check: bool = False, group: str | None = None) -> int:
 
 def stored_values(group: str) -> dict[str, np.ndarray] | None:
     """npz contents for ``group``: STORED specs run on the reference and on every mutant of the group."""
+    from grader.evaluate import quietly
+
     try:
         tests = importlib.import_module(f"tests.test_{group}")
     except ModuleNotFoundError:
@@ -93,8 +94,7 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
         mistakes: dict[str, dict[str, np.ndarray]] = {}
         for hint, module in mutants:
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")  # mutants take sqrt of negatives by design
+                with quietly():  # mutants take sqrt of negatives by design
                     outs = _arrays(spec.run(module, **_copy(inputs)))
             except Exception:  # noqa: S112 - a mutant that raises on this case stores nothing
                 continue
