@@ -30,7 +30,8 @@ COMMANDS = {
     "initializers": ["-m", "initializers"],
     "histograms": ["-m", "histograms"],
     "layer_norm_torch": ["-m", "layer_norm_torch"],
-    "all": ["-m", "not kit"],  # the learner's whole suite: every group's public tests, not the kit's own
+    # the learner's whole suite: every group's public tests, not the kit's own
+    "all": ["-m", "not kit"],
 }
 
 

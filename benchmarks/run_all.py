@@ -4,7 +4,7 @@
 
 Runs, in order, each as its own process, and pastes what each printed (no number is typed by hand):
   benchmarks/feedback.py      learner feedback latency (pytest per group, warm/cold bytecode, torch import split)
-  benchmarks/layer_norm.py    layer-norm speed: numpy, the reference Function eager and compiled, F.layer_norm
+  benchmarks/layer_norm.py    layer-norm speed: numpy, the reference Function eager and compiled, F.layer_norm eager and compiled
                               (and on CUDA GB/s against the copy-bandwidth roofline)
   benchmarks/bench_grade.py   200 copies of the correct example graded with --jobs 2
   benchmarks/grading.py       the grader vs nbgrader autograde vs a naive pytest process per learner
