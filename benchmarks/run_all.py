@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -91,12 +92,36 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
     ]
 
 
+def _sections(path: Path) -> dict[str, str]:
+    """The "## title" sections of an earlier RESULTS.md, by title, each with its heading, stripped; a section
+    written before sections carried their own date gets the file's date."""
+    out: dict[str, str] = {}
+    title, lines, date = None, [], "?"
+    for line in path.read_text().splitlines():
+        if line.startswith("- date: ") and title is None:
+            date = line.removeprefix("- date: ").strip()
+        elif title and line.startswith("`python ") and ", run " not in line:
+            line = re.sub(r"\((\d+ s)\)$", rf"(\1, run {date})", line)
+        if line.startswith("## "):
+            if title:
+                out[title] = "\n".join(lines).strip()
+            title, lines = line.removeprefix("## ").strip(), [line]
+        elif title:
+            lines.append(line)
+    if title:
+        out[title] = "\n".join(lines).strip()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
-        "--only", default="", help="comma list of step numbers to run (1-4); default all"
+        "--only",
+        default="",
+        help="comma list of step numbers to run (1-4); default all. The other steps' sections of an existing "
+        "--out file are kept as they are (each section says when it ran)",
     )
     args = parser.parse_args()
     only = {int(x) for x in args.only.split(",") if x}
@@ -109,9 +134,12 @@ def main() -> int:
         machine(),
         "",
     ]
+    kept = _sections(args.out) if only and args.out.exists() else {}
     env = {**os.environ, "MPLBACKEND": "Agg"}
     for i, (title, cmd) in enumerate(steps(args.quick), start=1):
         if only and i not in only:
+            if title in kept:
+                parts += [kept[title], ""]
             continue
         shown = " ".join(["python", *cmd[1:]])
         print(f"[{i}/4] {shown}", flush=True)
@@ -129,7 +157,7 @@ def main() -> int:
         parts += [
             f"## {title}",
             "",
-            f"`{shown}` ({took:.0f} s)",
+            f"`{shown}` ({took:.0f} s, run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
             "",
             *(["```text", body, "```"] if fenced else [body]),
             "",

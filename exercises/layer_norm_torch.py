@@ -102,14 +102,17 @@ class LayerNormFunction(torch.autograd.Function):
                   and for inputs that are None or need no gradient (ctx.needs_input_grad). Each gradient
                   in its input's dtype; float16/bfloat16: computed in float32, rounded once.
                   Memory passes over an (M, N) float32 tensor, all three gradients: g * xhat 3 (two
-                  reads, one write); every other sum is a matrix-vector product, which reads its matrix
-                  once and writes no (M, N) temporary -- over a row, sum(dxhat) = g @ weight and
-                  sum(dxhat * xhat) = (g * xhat) @ weight (1 each); over the samples, dweight =
-                  ones @ (g * xhat) and dbias = ones @ g (1 each); dx = g * weight - mean(dxhat) in one
-                  addcmul 2, then in place addcmul_ 3 and *= rstd 2. 14 in all, where the same formula
-                  with a temporary per product and .sum() per sum makes 18: a normalization's backward
-                  costs about twice its forward. (Under torch.compile the products fuse away, and BLAS
-                  keeps the sums over the samples fast where a compiled column sum is not.)
+                  reads, one write); the sums over a row are matrix-vector products, which read their
+                  matrix once and write no (M, N) temporary: sum(dxhat) = g @ weight and
+                  sum(dxhat * xhat) = (g * xhat) @ weight (1 each); the sums over the samples, dweight
+                  and dbias, read g * xhat and g once each, 32 rows at a time (1 each); dx = g * weight
+                  - mean(dxhat) in one addcmul 2, then in place addcmul_ 3 and *= rstd 2. 14 in all,
+                  where the same formula with a temporary per product and .sum() per sum makes 18: a
+                  normalization's backward costs about twice its forward. (Under torch.compile the
+                  products fuse away. The sums over the samples go by blocks of rows for its sake:
+                  inductor's CPU code for t.sum(0) walks each column down all M rows, a cache miss per
+                  row, and ones @ t would make it write g * xhat out first; block by block, every
+                  block stays in cache.)
         Pitfalls: sum dweight and dbias over every batch dim (not the mean, not dim 0 only); the two mean
                   terms are over the normalized dims only; do not call autograd here (no
                   torch.autograd.grad, no .backward(), no torch.func): backward must work from saved

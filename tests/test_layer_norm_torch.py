@@ -259,8 +259,9 @@ def _torch_reference(x, weight, bias, dout, k):
         ((2, 3, 4, 5), 2),
         ((2, 3, 4, 5), 3),
         ((7,), 1),
+        ((8, 9, 12), 1),
     ],
-    ids=["N,D", "N,T,D", "NCHW-last", "NCHW-HW", "NCHW-CHW", "unbatched"],
+    ids=["N,D", "N,T,D", "NCHW-last", "NCHW-HW", "NCHW-CHW", "unbatched", "batch-72"],
 )
 def test_forward_and_backward_match_torch_layer_norm(ln_torch, shape, k, dtype):
     d = _inputs(shape, k, seed=40 + len(shape) + k, loc=1.5, scale=2.0, dtype=dtype)

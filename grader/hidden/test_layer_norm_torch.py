@@ -275,6 +275,15 @@ CASES = [
         doc="(N, T, D) float32: dweight and dbias summed over N and T",
     ),
     Case(
+        "function_3d_batch",
+        1,
+        _fn(1, lambda r: (r.integers(5, 12), r.integers(7, 16), r.integers(3, 24))),
+        "function",
+        FN_ALL,
+        functions=FN,
+        doc="(N, T, D) with 35 to 165 samples: dweight and dbias summed over a training-sized batch",
+    ),
+    Case(
         "function_4d_chw",
         2,
         _fn(3, lambda r: (2, *_dims(r, 3))),

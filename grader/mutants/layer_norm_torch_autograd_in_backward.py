@@ -4,7 +4,7 @@ GROUP = "layer_norm_torch"
 HINT = "lnt-autograd-in-backward"
 PATCH = [
     (
-        "            dweight = (ones @ g_xhat).view(shape).to(weight.dtype)\n",
+        "            dweight = sum_samples(g_xhat).view(shape).to(weight.dtype)\n",
         "            with torch.enable_grad():  # the mistake: autograd inside backward\n"
         "                w = weight.detach().requires_grad_()\n"
         "                prod = xhat * w.to(xhat.dtype).flatten()\n"

@@ -2,4 +2,9 @@
 
 GROUP = "layer_norm_torch"
 HINT = "lnt-dweight-not-summed"
-PATCH = [("ones = g.new_ones(g.shape[0])", "ones = g.new_full((g.shape[0],), 1 / g.shape[0])")]
+PATCH = [
+    (
+        "return total + t[full:].sum(0) if full < m else total",
+        "return (total + t[full:].sum(0) if full < m else total) / m",
+    )
+]
