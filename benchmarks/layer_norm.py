@@ -1,7 +1,8 @@
 """Layer norm implementations side by side: median ms, GB/s and the ratio to torch's F.layer_norm.
 
     python benchmarks/layer_norm.py [--quick] [--markdown [FILE]] [--rounds N] [--threads N]
-                                    [--devices cpu,cuda] [--no-compile] [--cold-compile] [--plot FILE.png]
+                                    [--devices cpu,cuda] [--no-compile] [--cold-compile] [--system-malloc]
+                                    [--plot FILE.png]
 
 Rows, per device, shape and dtype (fwd = forward with inputs that require grad, as in training;
 fwd+bwd = forward then torch.autograd.grad; bwd = backward alone, on a retained graph):
@@ -19,6 +20,8 @@ Shapes: CPU (32, 128), (4096, 768), (8192, 4096) float32; CUDA the same plus (16
 Method: every implementation of one (device, shape, dtype) is timed in the same process, interleaved -- each
 round runs each row once, in a rotating order -- so drift and other load hit all rows alike; a row's time is
 the median over rounds of one call (a round repeats fast calls to last >= ~10 ms). CUDA: synchronized timing.
+CPU memory: glibc's malloc is told to keep freed memory (keep_freed_memory(); --system-malloc to not), else a
+row's time includes page faults that depend on what the row before it freed.
 GB/s = the bytes an ideal kernel must move / time: fwd reads x and writes out (2 tensors of x's size), bwd
 reads x and grad_out and writes dx (3), fwd+bwd 5; weight, bias and statistics are negligible. "% copy" is that
 rate against the device's measured copy bandwidth (dst.copy_(src), bytes read + written): the roofline of a
@@ -33,6 +36,8 @@ F.layer_norm (a ratio <= 1 there: the gap to ATen is inductor's code generation,
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import importlib.util
 import os
 import platform
@@ -85,6 +90,33 @@ class Row:
 
 
 # --- what runs -------------------------------------------------------------------------------------
+
+
+def keep_freed_memory() -> str:
+    """Make glibc's malloc keep freed memory in the process (no mmap, no trimming); say what was done.
+
+    With glibc's defaults a freed tensor of more than a few MB goes back to the kernel (munmap, or a trim of
+    the heap), so the next call's tensors are fresh pages: every call pays a page fault per 4 KB it writes
+    (about 1 ms per 12.6 MB tensor here), and whether it does depends on what the *previous* row freed -- in
+    interleaved timing, the neighbours. Training processes do not see that cost once warm (PyTorch's CPU
+    tuning guide recommends jemalloc or tcmalloc, which keep freed memory), so every row is timed without
+    it; --system-malloc times glibc's defaults instead.
+    """
+    name = ctypes.util.find_library("c")
+    if not name or platform.system() != "Linux":
+        return "allocator: the platform's default (mallopt is glibc's)"
+    try:
+        libc = ctypes.CDLL(name)
+        m_trim_threshold, m_mmap_max = -1, -4  # glibc's malloc.h
+        ok = libc.mallopt(m_mmap_max, 0) == 1 and libc.mallopt(m_trim_threshold, 2**31 - 1) == 1
+    except (OSError, AttributeError):
+        ok = False
+    if not ok:
+        return "allocator: the platform's default (mallopt unavailable)"
+    return (
+        "allocator: glibc malloc keeps freed memory (mallopt M_MMAP_MAX=0, M_TRIM_THRESHOLD=2^31-1): no "
+        "page faults from memory handed back between calls (--system-malloc: glibc's defaults)"
+    )
 
 
 def _sync(device: str) -> Callable[[], None]:
@@ -440,6 +472,12 @@ def main() -> int:
     )
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile rows")
     parser.add_argument(
+        "--system-malloc",
+        action="store_true",
+        help="leave glibc's malloc at its defaults (freed large tensors go back to the kernel, and the next "
+        "call page-faults them in again)",
+    )
+    parser.add_argument(
         "--cold-compile",
         action="store_true",
         help="disable inductor's on-disk caches: the compile time of a first run on a fresh machine",
@@ -454,6 +492,11 @@ def main() -> int:
     )
     parser.add_argument("--plot", type=Path, default=None, help="bar chart of fwd+bwd times (PNG)")
     args = parser.parse_args()
+    allocator = (
+        "allocator: glibc's defaults (--system-malloc)"
+        if args.system_malloc
+        else keep_freed_memory()
+    )
     rounds = args.rounds or (5 if args.quick else 15)
     target_s = 0.002 if args.quick else 0.01
     if args.threads:
@@ -469,7 +512,8 @@ def main() -> int:
     )
     notes = [
         f"torch {torch.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
-        f"{torch.get_num_threads()} torch CPU threads, {os.cpu_count()} CPUs ({platform.processor() or '?'})"
+        f"{torch.get_num_threads()} torch CPU threads, {os.cpu_count()} CPUs ({platform.processor() or '?'})",
+        allocator,
     ]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if load > 0.5 * (os.cpu_count() or 1):
