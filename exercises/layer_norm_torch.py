@@ -12,6 +12,10 @@ Two habits of production torch code are part of the exercise:
   float16/bfloat16 -> float32, float32 and float64 unchanged) and round once, at the end, to x's dtype.
 - **device.** Never write ``'cpu'``, ``.cuda()`` or ``.numpy()``: every tensor you make comes from the
   inputs (arithmetic on them, ``x.new_zeros``, ``torch.empty_like``), so the same code runs on any device.
+
+Write the normalization with tensor arithmetic: torch's own normalizations (``F.layer_norm``, and group,
+batch, instance and RMS norm, which give a layer norm of the right view of x) and autograd inside
+``backward`` score 0 when graded.
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run

@@ -67,6 +67,15 @@ RULES: dict[str, Rules] = {
             "torch.group_norm",
             "torch.native_group_norm",
             "torch._C._nn.layer_norm",
+            # layer norm too, given the right view of x: batch/instance norm of the transposed rows, RMS
+            # norm of x - mean
+            "torch.nn.functional.batch_norm",
+            "torch.batch_norm",
+            "torch.native_batch_norm",
+            "torch.nn.functional.instance_norm",
+            "torch.instance_norm",
+            "torch.nn.functional.rms_norm",
+            "torch.rms_norm",
         ),
         calls=(
             "torch.nn.LayerNorm",
@@ -76,7 +85,9 @@ RULES: dict[str, Rules] = {
             "torch.nn.modules.LayerNorm",
             "torch.nn.modules.GroupNorm",
         ),
-        aten=("layer_norm", "group_norm"),
+        # = tests/checks.py TORCH_NORMALIZATIONS (a kit test keeps them equal); modules such as nn.BatchNorm1d
+        # or nn.RMSNorm reach these ops too
+        aten=("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm"),
         no_autograd_in=("backward",),
         why="write the normalization yourself",
         hint="lnt-forbidden-api",

@@ -30,6 +30,12 @@ HALF_TOLERANCES: dict[str, tuple[float, float]] = {
     "float16": (4 * 2.0**-10, 1e-4),
     "bfloat16": (4 * 2.0**-7, 1e-4),
 }
+# torch's own normalizations: a torch function or aten op whose name contains one of these computes what the
+# layer_norm_torch exercise asks to write (batch_norm and instance_norm on the transposed input, rms_norm on
+# x - mean, are layer norm too). The public test, the hidden judge and grader/forbidden.py's run-time guard
+# use this list; the guard's copy (worker side: no import from tests/) is checked equal by a kit test.
+TORCH_NORMALIZATIONS = ("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm")
+
 # float32 results against the float64 oracle: dweight and dbias sum a whole batch of float32 products.
 FLOAT32_VS_64 = (1e-5, 1e-5)
 

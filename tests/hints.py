@@ -160,8 +160,9 @@ HINTS: dict[str, Hint] = {
         "LayerNormFunction.backward: Pitfalls",
     ),
     "lnt-forbidden-api": Hint(
-        "write the normalization yourself: F.layer_norm, torch.layer_norm, torch.native_layer_norm, "
-        "nn.LayerNorm and nn.GroupNorm are not allowed in this exercise.",
+        "write the normalization yourself: torch's own normalizations (F.layer_norm, torch.layer_norm, "
+        "group, batch, instance and RMS norm, and the nn modules built on them) are not allowed in this "
+        "exercise.",
         "LayerNormFunction.forward: Formula",
     ),
     "lnt-device": Hint(

@@ -194,6 +194,28 @@ def test_static_check_resolves_aliases_and_charges_helpers_to_their_callers() ->
     assert not charged_to("LayerNormFunction.forward", ("LayerNorm",))
 
 
+def test_every_torch_normalization_is_refused_statically_and_at_dispatch() -> None:
+    """batch_norm of the transposed rows, instance_norm, rms_norm of x - mean: layer norm by another name.
+    (A module built at run time, getattr(torch.nn, "Batch" + "Norm1d"), is the guard's: tests/hostile.)"""
+    from grader.forbidden import rules_for
+    from tests.checks import TORCH_NORMALIZATIONS
+
+    assert rules_for("layer_norm_torch").aten == TORCH_NORMALIZATIONS  # the worker's copy of the list
+    for call in (
+        "F.batch_norm(x.T, None, None, training=True).T",
+        "torch.instance_norm(x[None], None, None, None, None, True, 0.1, 1e-5, False)[0]",
+        "F.rms_norm(x - x.mean(-1, keepdim=True), x.shape[-1:])",
+        "torch.nn.functional.group_norm(x, 1)",
+    ):
+        source = (
+            "import torch\nimport torch.nn.functional as F\n"
+            "class LayerNormFunction(torch.autograd.Function):\n"
+            f"    @staticmethod\n    def forward(ctx, x, w, b, eps):\n        return {call}\n"
+        )
+        found = {f.function for f in static_check(source, "layer_norm_torch")}
+        assert found == {"LayerNormFunction.forward"}, call
+
+
 def test_static_check_refuses_torch_calls_in_the_numpy_group_but_not_imports() -> None:
     source = "import numpy as np\nimport torch\ndef layer_norm_forward(x, g, b):\n    return torch.tensor(x)\n"
     assert [(f.api, f.function) for f in static_check(source, "layer_norm")] == [

@@ -23,6 +23,7 @@ from tests.checks import (
     FLOAT32_VS_64,
     HALF_TOLERANCES,
     TOLERANCES,
+    TORCH_NORMALIZATIONS,
     choose_hint,
     float32_cancellation_atol,
 )
@@ -240,7 +241,7 @@ def _no_layer_norm_calls(ctx: JudgeContext) -> Verdict:
     names = ctx.outputs.get("calls") or []
     if not isinstance(names, list):
         return Verdict(False, "the driver reported no calls")
-    bad = sorted(str(n) for n in names if "layer_norm" in str(n) or "group_norm" in str(n))
+    bad = sorted(str(n) for n in names if any(f in str(n) for f in TORCH_NORMALIZATIONS))
     if bad:
         return Verdict(
             False, f"called torch's own normalization: {', '.join(bad)}", "lnt-forbidden-api"
@@ -371,7 +372,7 @@ CASES = [
         "calls",
         _no_layer_norm_calls,
         functions=MOD,
-        doc="no F.layer_norm / torch.layer_norm / group_norm",
+        doc="no torch normalization (layer, group, batch, instance or RMS norm) in forward or backward",
     ),
     Case(
         "module_parity",
