@@ -76,6 +76,12 @@ RULES: dict[str, Rules] = {
             "torch.instance_norm",
             "torch.nn.functional.rms_norm",
             "torch.rms_norm",
+            # torch's Python decompositions and references compute layer norm and its backward from
+            # elementary ops (no layer_norm op reaches the dispatcher): refused by name and, when reached
+            # some other way, by code file
+            "torch._decomp",
+            "torch._refs",
+            "torch._prims",
         ),
         calls=(
             "torch.nn.LayerNorm",
@@ -88,6 +94,12 @@ RULES: dict[str, Rules] = {
         # = tests/checks.py TORCH_NORMALIZATIONS (a kit test keeps them equal); modules such as nn.BatchNorm1d
         # or nn.RMSNorm reach these ops too
         aten=("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm"),
+        code_files=(
+            "torch/_decomp/decompositions.py",
+            "torch/_decomp/decompositions_for_jvp.py",
+            "torch/_refs/__init__.py",
+            "torch/_refs/nn/functional/__init__.py",
+        ),
         no_autograd_in=("backward",),
         why="write the normalization yourself",
         hint="lnt-forbidden-api",

@@ -56,7 +56,7 @@ class Guard:
                 if code.co_name in self.rules.no_autograd_in:
                     in_backward = True
             elif files and code_hit is None and code.co_filename.endswith(files):
-                code_hit = code.co_name
+                code_hit = f"{_module_of(code.co_filename, files)}.{code.co_name}"
             frame = frame.f_back
         if outer is None:
             code_hit = None
@@ -176,6 +176,12 @@ def _func_name(func: Any) -> str:
     return f"{module}.{qual}" if module else qual
 
 
+def _module_of(filename: str, files: tuple[str, ...]) -> str:
+    """The dotted module of the code file ``filename`` ends with: torch/nn/init.py -> torch.nn.init."""
+    suffix = next(f for f in files if filename.endswith(f))
+    return suffix.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
 def _near(frame: FrameType | None, files: tuple[str, ...], depth: int = 8) -> bool:
     """Is one of the ``depth`` innermost frames from ``files``? (nn.init calls tensor ops directly.)"""
     while frame is not None and depth > 0:
@@ -216,7 +222,7 @@ def _function_mode(guard: Guard) -> Any:
                     if rules.torch_free or named:
                         guard.refuse(name, outer)
                     if code_hit:
-                        guard.refuse(f"torch.nn.init.{code_hit}", outer)
+                        guard.refuse(code_hit, outer)
                     enabling = not name.endswith("_set_grad_enabled") or (args and args[0] is True)
                     if in_backward and autograd and enabling:
                         guard.refuse(f"{name} inside backward", outer)

@@ -14,8 +14,8 @@ Two habits of production torch code are part of the exercise:
   inputs (arithmetic on them, ``x.new_zeros``, ``torch.empty_like``), so the same code runs on any device.
 
 Write the normalization with tensor arithmetic: torch's own normalizations (``F.layer_norm``, and group,
-batch, instance and RMS norm, which give a layer norm of the right view of x) and autograd inside
-``backward`` score 0 when graded.
+batch, instance and RMS norm, which give a layer norm of the right view of x), its Python decompositions
+(``torch._decomp``, ``torch._refs``) and autograd inside ``backward`` score 0 when graded.
 """
 
 from __future__ import annotations

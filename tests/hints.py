@@ -161,8 +161,8 @@ HINTS: dict[str, Hint] = {
     ),
     "lnt-forbidden-api": Hint(
         "write the normalization yourself: torch's own normalizations (F.layer_norm, torch.layer_norm, "
-        "group, batch, instance and RMS norm, and the nn modules built on them) are not allowed in this "
-        "exercise.",
+        "group, batch, instance and RMS norm, and the nn modules built on them) and its Python "
+        "decompositions (torch._decomp, torch._refs) are not allowed in this exercise.",
         "LayerNormFunction.forward: Formula",
     ),
     "lnt-device": Hint(

@@ -200,12 +200,14 @@ def test_every_torch_normalization_is_refused_statically_and_at_dispatch() -> No
     from grader.forbidden import rules_for
     from tests.checks import TORCH_NORMALIZATIONS
 
-    assert rules_for("layer_norm_torch").aten == TORCH_NORMALIZATIONS  # the worker's copy of the list
+    # the worker's copy of the list
+    assert rules_for("layer_norm_torch").aten == TORCH_NORMALIZATIONS
     for call in (
         "F.batch_norm(x.T, None, None, training=True).T",
         "torch.instance_norm(x[None], None, None, None, None, True, 0.1, 1e-5, False)[0]",
         "F.rms_norm(x - x.mean(-1, keepdim=True), x.shape[-1:])",
         "torch.nn.functional.group_norm(x, 1)",
+        "torch._refs.native_layer_norm(x, x.shape[-1:], w, b, eps)[0]",
     ):
         source = (
             "import torch\nimport torch.nn.functional as F\n"
