@@ -40,7 +40,12 @@ class Rules:
     autograd_hint: str | None = None  # ... with a refusal of autograd inside backward
 
     def hint_for(self, api: str) -> str | None:
+        if api in THREAD_STARTERS:
+            return None
         return self.autograd_hint if "inside backward" in api else self.hint
+
+    def why_for(self, api: str) -> str:
+        return THREAD_WHY if api in THREAD_STARTERS else self.why
 
     @property
     def active(self) -> bool:
@@ -53,6 +58,18 @@ class Rules:
             or self.no_autograd_in
         )
 
+
+# Refused in every group with rules when graded code calls them: torch's modes are per thread and a new thread's
+# stack does not show the graded code that started it, so what it ran would go unchecked. (Module, attribute) and
+# the name shown; threading.Thread.start ends in threading._start_new_thread, an alias of _thread's (3.13: joinable).
+THREAD_STARTERS = (
+    "threading.Thread.start",
+    "threading._start_new_thread",
+    "threading._start_joinable_thread",
+    "_thread.start_new_thread",
+    "_thread.start_joinable_thread",
+)
+THREAD_WHY = "graded code runs on one thread: the checks cannot follow another"
 
 AUTOGRAD = ("torch.autograd", "torch.enable_grad", "torch.set_grad_enabled", "torch.func")
 

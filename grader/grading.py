@@ -326,7 +326,8 @@ def _refused_text(refused: list[dict[str, str]], group: str) -> tuple[str, str |
     rules = forbidden.rules_for(group)
     api = str(r.get("api", "?"))[:200]
     fn = str(r.get("function", "?"))[:200]
-    why = f" ({rules.why})" if rules.why else ""
+    why = rules.why_for(api)
+    why = f" ({why})" if why else ""
     return f"API not allowed: {api} (called in {fn}){why}", rules.hint_for(api)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from types import CodeType, FrameType, ModuleType
 from typing import Any
 
-from .forbidden import AUTOGRAD, Rules, matches
+from .forbidden import AUTOGRAD, THREAD_STARTERS, Rules, matches
 
 
 class Refused(RuntimeError):
@@ -63,7 +63,8 @@ class Guard:
         return outer, in_backward, code_hit
 
     def refuse(self, api: str, code: CodeType) -> None:
-        why = f" ({self.rules.why})" if self.rules.why else ""
+        why = self.rules.why_for(api)
+        why = f" ({why})" if why else ""
         self.refusals.append(
             {
                 "api": api,
@@ -75,6 +76,13 @@ class Guard:
 
     def check(self, api: str) -> None:
         """Refuse ``api`` if graded code is on the stack (called by the wrappers)."""
+        outer, _, _ = self._graded(sys._getframe(2))
+        if outer is not None:
+            self.refuse(api, outer)
+
+    def check_thread(self, api: str) -> None:
+        """Refuse starting a thread from graded code: torch's modes are per thread, and a thread's stack does
+        not show the graded code that started it, so whatever it ran would go unchecked."""
         outer, _, _ = self._graded(sys._getframe(2))
         if outer is not None:
             self.refuse(api, outer)
@@ -109,6 +117,16 @@ class Guard:
             original = getattr(namespace, attr)
             self._originals.append((namespace, attr, original))
             setattr(namespace, attr, self._wrap(original, api, self.check))
+        import _thread  # noqa: F401  (resolved by name below)
+        import threading  # noqa: F401
+
+        for api in THREAD_STARTERS:  # the module (or class) and the attribute, from the name
+            path, _, attr = api.rpartition(".")
+            namespace = _resolve(path)
+            original = getattr(namespace, attr, None) if namespace is not None else None
+            if original is not None:
+                self._originals.append((namespace, attr, original))
+                setattr(namespace, attr, self._wrap(original, api, self.check_thread))
         if self.rules.no_autograd_in:
             for namespace, attr, api in (
                 (torch.autograd, "grad", "torch.autograd.grad"),
@@ -133,6 +151,7 @@ class Guard:
             check(api)
             return original(*args, **kwargs)
 
+        del guarded.__wrapped__  # functools.wraps' way back to the unguarded callable
         guarded.__normlab_guarded__ = True  # type: ignore[attr-defined]
         return guarded
 

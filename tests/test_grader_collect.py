@@ -229,3 +229,18 @@ def test_static_check_refuses_torch_calls_in_the_numpy_group_but_not_imports() -
         "initializers",
     )
     assert {f.function for f in hits} == {"xavier_uniform_"}
+
+
+def test_the_guards_wrappers_keep_no_way_back_to_the_original() -> None:
+    """functools.wraps leaves __wrapped__; graded code could call torch.nn.functional.layer_norm.__wrapped__."""
+    from grader.guard import Guard
+
+    def original(x):
+        return x
+
+    calls: list[str] = []
+    guarded = Guard._wrap(original, "api.name", calls.append)
+    assert not hasattr(guarded, "__wrapped__")
+    assert guarded.__name__ == "original"
+    assert guarded(3) == 3
+    assert calls == ["api.name"]
