@@ -177,12 +177,18 @@ def torch_sparse_zeros(rows: int, cols: int, sparsity: float) -> int:
 
 
 def ks_statistic(x: np.ndarray, cdf) -> float:
-    """sup |F_n - F| of the sample x against the CDF ``cdf`` (exact for ties as well)."""
-    xs = np.sort(np.asarray(x, dtype=np.float64).ravel())
+    """sup |F_n - F| of the sample x against the CDF ``cdf`` (exact for ties as well).
+
+    With F at the sorted sample and i = 1..n: D = max(max(i/n - F), max(F - (i-1)/n)), the second term being
+    1/n - min(i/n - F). A float32 sample is sorted as float32 (the same order as in float64, about twice as
+    fast: this sort is most of a judge's time on an initializer)."""
+    xs = np.asarray(x).ravel()
+    if xs.dtype not in (np.float32, np.float64):
+        xs = xs.astype(np.float64)
+    xs = np.sort(xs)
     n = xs.size
-    f = cdf(xs)
-    i = np.arange(1, n + 1)
-    return float(max(np.max(i / n - f), np.max(f - (i - 1) / n)))
+    diff = np.arange(1, n + 1, dtype=np.float64) / n - cdf(xs.astype(np.float64, copy=False))
+    return float(max(diff.max(), 1.0 / n - diff.min()))
 
 
 def distribution_problems(sample: np.ndarray, target: Target, dtype: Any) -> list[str]:
@@ -220,7 +226,7 @@ def distribution_problems(sample: np.ndarray, target: Target, dtype: Any) -> lis
             f"at n = {n})"
         )
 
-    d = ks_statistic(x, target.cdf)
+    d = ks_statistic(np.asarray(sample), target.cdf)  # in the sample's own dtype: a faster sort
     crit = KS_C / math.sqrt(n) + u * target.sup_x_pdf() + 2.0 ** -bits(dtype) + 1e-12
     if d > crit:
         problems.append(
