@@ -60,8 +60,9 @@ class Rules:
 
 
 # Refused in every group with rules when graded code calls them: torch's modes are per thread and a new thread's
-# stack does not show the graded code that started it, so what it ran would go unchecked. (Module, attribute) and
-# the name shown; threading.Thread.start ends in threading._start_new_thread, an alias of _thread's (3.13: joinable).
+# stack does not show the graded code that started it, so what it ran would go unchecked. Dotted names (the guard
+# resolves each to its module or class and attribute); threading.Thread.start ends in threading._start_new_thread,
+# an alias of _thread's (Python 3.13: the joinable ones).
 THREAD_STARTERS = (
     "threading.Thread.start",
     "threading._start_new_thread",
