@@ -156,8 +156,9 @@ def torch_rows(
         "F.layer_norm": lambda x, w, b: F.layer_norm(x, (n,), w, b, EPS),
         "Function": lambda x, w, b: LayerNormFunction.apply(x, w, b, EPS),
     }
-    skip_compiled = compile_ok
-    if not skip_compiled:
+    # why each compiled row is skipped (no C++ compiler, --no-compile, or its own compile failure)
+    skipped = dict.fromkeys(COMPILED, compile_ok) if compile_ok else {}
+    if not compile_ok:
         torch._dynamo.reset()  # a fresh cache per shape: a fair compile time, no recompile limit
         # The bwd rows re-run one graph (retain_graph=True), which a backward that donates its saved buffers
         # to its outputs refuses; donation saves memory, not time.
@@ -179,18 +180,14 @@ def torch_rows(
                 middle = time.perf_counter()
                 torch.autograd.grad(out, (x, w, b), g)
                 sync()
-            except Exception as exc:  # shown as the reason the rows are skipped
-                skip_compiled = (
-                    f"torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
-                )
-                break
+            except Exception as exc:  # shown as the reason the row is skipped
+                first = str(exc).splitlines()[0][:120] if str(exc) else ""
+                skipped[impl] = f"torch.compile failed: {type(exc).__name__}: {first}"
+                continue
             key = f"{device} {shape} {name} {impl}"
             compile_times[key] = time.perf_counter() - start
             compile_times[f"{key} (fwd only)"] = middle - start
             impls[impl] = compiled
-        if skip_compiled:
-            for impl in COMPILED:
-                impls.pop(impl, None)
 
     rows = []
     for impl, fn in impls.items():
@@ -217,9 +214,8 @@ def torch_rows(
             ),
         ]
     rows += [
-        Row(device, shape, name, impl, p, None, TENSORS[p] * size, skip=skip_compiled)
-        for impl in COMPILED
-        if impl not in impls
+        Row(device, shape, name, impl, p, None, TENSORS[p] * size, skip=why)
+        for impl, why in skipped.items()
         for p in TENSORS
     ]
     return rows

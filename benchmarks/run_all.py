@@ -4,8 +4,8 @@
 
 Runs, in order, each as its own process, and pastes what each printed (no number is typed by hand):
   benchmarks/feedback.py      learner feedback latency (pytest per group, warm/cold bytecode, torch import split)
-  benchmarks/layer_norm.py    layer-norm speed: numpy, the reference Function eager and compiled, F.layer_norm eager and compiled
-                              (and on CUDA GB/s against the copy-bandwidth roofline)
+  benchmarks/layer_norm.py    layer-norm speed: numpy, the reference Function and F.layer_norm, each eager and
+                              compiled (and on CUDA GB/s against the copy-bandwidth roofline)
   benchmarks/bench_grade.py   200 copies of the correct example graded with --jobs 2
   benchmarks/grading.py       the grader vs nbgrader autograde vs a naive pytest process per learner
 The GPU rows are skipped without CUDA and the nbgrader column without nbgrader, each with the reason printed.
@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -93,15 +92,10 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
 
 
 def _sections(path: Path) -> dict[str, str]:
-    """The "## title" sections of an earlier RESULTS.md, by title, each with its heading, stripped; a section
-    written before sections carried their own date gets the file's date."""
+    """The "## title" sections of an earlier RESULTS.md, by title: heading, dated command and body, stripped."""
     out: dict[str, str] = {}
-    title, lines, date = None, [], "?"
+    title, lines = None, []
     for line in path.read_text().splitlines():
-        if line.startswith("- date: ") and title is None:
-            date = line.removeprefix("- date: ").strip()
-        elif title and line.startswith("`python ") and ", run " not in line:
-            line = re.sub(r"\((\d+ s)\)$", rf"(\1, run {date})", line)
         if line.startswith("## "):
             if title:
                 out[title] = "\n".join(lines).strip()

@@ -108,9 +108,7 @@ def near_truth(*names: str, rtol: float | None = None, atol: float | None = None
         expected = {n: _round(truth[n], dtype) for n in present}
         tol_r, tol_a = _tolerance(dtype)
         atols = {n: tol_a if atol is None else atol for n in present}
-        if (
-            dtype == "float32" and atol is None and "dx" in atols
-        ):  # a cancellation: see tests/checks.py
+        if dtype == "float32" and atol is None and "dx" in atols:  # a cancellation: tests/checks.py
             atols["dx"] = float32_cancellation_atol(expected["dx"])
         problems, wrong, generic = compare(
             ctx.outputs,

@@ -160,9 +160,8 @@ def main(
     from grader.report.summary import print_summary
     from grader.zygote import ZygoteError
 
-    warm_up(
-        available_groups()
-    )  # this process's first-call costs, on this core while the zygote starts
+    # this process's first-call costs, paid on this core while the zygote starts on another
+    warm_up(available_groups())
 
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
