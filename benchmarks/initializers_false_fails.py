@@ -4,7 +4,7 @@
 
 Runs `pytest --impl IMPL -m initializers` N times, each with NORMLAB_SEED set to a fresh random seed (drawn from
 --seed, so a run of this script is reproducible), and prints every failing seed and the count. The tests are
-built so that one run fails by chance with probability < 1e-6 (tests/init_stats.py), so any failure here is a
+built so that one run fails by chance with probability < 1e-6 (exercises/feedback/init_stats.py), so any failure here is a
 bug to investigate: rerun it with `NORMLAB_SEED=<seed> pytest --impl solutions -m initializers`.
 """
 

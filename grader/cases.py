@@ -35,7 +35,7 @@ Outputs = dict[str, Any]
 class Verdict:
     passed: bool
     message: str = ""  # what was wrong, in the learner's terms; never the reference's values
-    hint: str | None = None  # id in tests/hints.py
+    hint: str | None = None  # id in exercises/feedback/hints.py
 
     @classmethod
     def ok(cls, message: str = "") -> Verdict:

@@ -36,7 +36,7 @@ class Rules:
     no_autograd_in: tuple[str, ...] = ()  # method names inside which autograd is refused
     code_files: tuple[str, ...] = ()  # torch source files whose functions graded code must not run
     why: str = ""  # shown after the refused name
-    hint: str | None = None  # id in tests/hints.py shown with a refusal
+    hint: str | None = None  # id in exercises/feedback/hints.py shown with a refusal
     autograd_hint: str | None = None  # ... with a refusal of autograd inside backward
 
     def hint_for(self, api: str) -> str | None:
@@ -109,7 +109,7 @@ RULES: dict[str, Rules] = {
             "torch.nn.modules.LayerNorm",
             "torch.nn.modules.GroupNorm",
         ),
-        # = tests/checks.py TORCH_NORMALIZATIONS (a kit test keeps them equal); modules such as nn.BatchNorm1d
+        # = exercises/feedback/checks.py TORCH_NORMALIZATIONS (a kit test keeps them equal); modules such as nn.BatchNorm1d
         # or nn.RMSNorm reach these ops too
         aten=("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm"),
         code_files=(
@@ -142,7 +142,7 @@ class Finding:
     api: str  # the forbidden name, e.g. "torch.nn.functional.layer_norm"
     line: int
     function: str  # graded function charged with it ("LayerNormFunction.backward", "<module>")
-    hint: str | None = None  # id in tests/hints.py
+    hint: str | None = None  # id in exercises/feedback/hints.py
 
     def message(self, why: str = "") -> str:
         tail = f" ({why})" if why else ""

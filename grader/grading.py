@@ -2,7 +2,7 @@
 
 For each (submission, exercise group) this module draws the hidden cases' inputs (seeded by --seed, learner,
 group and case), checks the submitted source (syntax, forbidden APIs, grader/forbidden.py), hands the calls to
-an executor (grader/scheduler.py), and judges every returned output with the case's judge against the
+an executor (grader/executor.py), and judges every returned output with the case's judge against the
 reference run here on the same inputs (grader/evaluate.py). A worker decides nothing.
 
 A finished learner is appended to the journal at once, so an interrupted run resumes where it stopped; a
@@ -23,6 +23,8 @@ from typing import Any
 
 from grader import GROUPS, ROOT, forbidden, sandbox, wire
 from grader.collect import Submission
+from grader.executor import Call, Executor, Outcome, Task, TaskReply
+from grader.journal import Journal, kit_fingerprint
 from grader.results import (
     CRASHED,
     FAILED,
@@ -41,7 +43,6 @@ from grader.results import (
     Result,
     split_cents,
 )
-from grader.scheduler import Call, Executor, Journal, Outcome, Task, TaskReply, kit_fingerprint
 
 CRASH_TYPES = ("MemoryError", "RecursionError", "SystemExit", "KeyboardInterrupt")
 CHEAP_JUDGE = (

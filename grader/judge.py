@@ -1,6 +1,6 @@
 """Judges: parent-side comparisons of a learner's outputs with the reference's, plus the hint choice.
 
-Wording and tolerances come from tests/checks.py (one place for the kit). Hints are chosen by matching the
+Wording and tolerances come from exercises/feedback/checks.py (one place for the kit). Hints are chosen by matching the
 learner's outputs to the outputs of the group's mutants on the *same* inputs, never by re-deriving a formula.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from exercises.feedback.checks import as_numpy, choose_hint, generic_hint, mismatch
 from grader.cases import JudgeContext, Outputs, Verdict, upcast64
-from tests.checks import as_numpy, choose_hint, generic_hint, mismatch
 
 Judge = Callable[[JudgeContext], Verdict]
 
@@ -77,7 +77,7 @@ def close(
         )
         tol_r, tol_a = rtol, atol
         if exact64 and (rtol is None or atol is None):
-            from tests.checks import tolerance
+            from exercises.feedback.checks import tolerance
 
             tol_r, tol_a = tolerance(np.asarray(same[names[0]]).dtype)
         problems, wrong, generic = compare(

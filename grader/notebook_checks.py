@@ -11,9 +11,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from exercises.feedback.hints import render
 from grader.cases import load_cases
 from grader.evaluate import call_driver, case_inputs, judge_case
-from tests.hints import render
 
 NOTEBOOK_SEED = 20261125
 

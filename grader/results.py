@@ -56,7 +56,7 @@ class CaseResult:
     cents: int  # points earned, in hundredths
     max_cents: int
     message: str = ""  # why it failed, in the learner's terms (never reference values)
-    hint: str | None = None  # id in tests/hints.py
+    hint: str | None = None  # id in exercises/feedback/hints.py
     doc: str = ""  # what the case checks
     device: str = "cpu"
     seconds: float = 0.0

@@ -5,7 +5,7 @@
   the graded files (e.g. an unpacked submission).
 - A stub's ``NotImplementedError("Exercise ...")`` is reported as NOT IMPLEMENTED YET (no traceback) under
   ``--impl exercises``; anywhere else it is an ordinary failure.
-- A failed check (tests.checks.Feedback) shows its message and hint without a traceback wall.
+- A failed check (exercises.feedback.checks.Feedback) shows its message and hint without a traceback wall.
 - Fixtures ``ln``, ``ln_torch``, ``init``, ``hist`` import the chosen module lazily: the numpy group never
   imports torch.
 """
@@ -193,7 +193,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     exc = call.excinfo.value if call.excinfo is not None else None
     if exc is None:
         return None
-    from tests.checks import Feedback
+    from exercises.feedback.checks import Feedback
 
     status = None
     if _is_stub_error(exc) and _impl(item.config) == "exercises":

@@ -19,8 +19,8 @@ import pytest
 import torch
 from torch import nn
 
-from tests.checks import Feedback, as_numpy, check_outputs, choose_hint, fail
-from tests.stored import Spec, load
+from exercises.feedback.checks import Feedback, as_numpy, check_outputs, choose_hint, fail
+from exercises.feedback.stored import Spec, load
 
 pytestmark = pytest.mark.histograms
 

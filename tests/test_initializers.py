@@ -1,13 +1,13 @@
 """Public tests for exercises/initializers.py. `pytest -m initializers` runs only these.
 
 Oracles: torch.nn.init itself for the fans, the gains, the errors and the distribution every random
-initializer must draw from (recorded from torch's own sampler call, tests/init_stats.py); properties for
+initializer must draw from (recorded from torch's own sampler call, exercises/feedback/init_stats.py); properties for
 orthogonal_ (W^T W = gain**2 I) and sparse_ (zeros per column); and, for the hints only, the statistics of known
 mistakes stored by `python -m grader sync` in tests/data/initializers.npz.
 
 Random initializers are judged by distribution tests, never by equality with torch's draws, so any correct
 way of drawing passes (a Box-Muller normal, an SVD-based orthogonal_, ...). Each statistical check rejects a
-correct implementation with probability <= 1e-8 (bands explained in tests/init_stats.py); one run makes fewer
+correct implementation with probability <= 1e-8 (bands explained in exercises/feedback/init_stats.py); one run makes fewer
 than 100 of them (test_false_alarm_budget), so it fails by chance with probability < 1e-6.
 
 Seeds: every generator is seeded from NORMLAB_SEED (default 0) and the test's name, so runs are reproducible;
@@ -30,9 +30,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.checks import Feedback, check_outputs, choose_hint, fail
-from tests.hints import render
-from tests.init_stats import (
+from exercises.feedback.checks import Feedback, check_outputs, choose_hint, fail
+from exercises.feedback.hints import render
+from exercises.feedback.init_stats import (
     checks_for,
     distribution_problems,
     extra_zeros_allowed,
@@ -47,7 +47,7 @@ from tests.init_stats import (
     torch_sparse_zeros,
     zero_counts,
 )
-from tests.stored import Spec, load
+from exercises.feedback.stored import Spec, load
 
 pytestmark = pytest.mark.initializers
 
@@ -736,7 +736,7 @@ def test_false_alarm_budget():
     checks += 1 + checks_for("normal")  # sparse_: accidental zeros, then its non-zero values
     checks += 1  # orthogonal_ signs
     checks += 1  # the demo's Kaiming factor 2 (7.8 standard deviations, see its docstring)
-    assert checks < 100, f"{checks} random checks: lower ALPHA in tests/init_stats.py"
+    assert checks < 100, f"{checks} random checks: lower ALPHA in exercises/feedback/init_stats.py"
 
 
 # --- stored statistics of known mistakes, for the hints (written by `python -m grader sync`) ----------

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from tests.checks import Feedback, check_outputs, fail
-from tests.stored import Spec, load
+from exercises.feedback.checks import Feedback, check_outputs, fail
+from exercises.feedback.stored import Spec, load
 from tests.strategies import ln_inputs
 
 pytestmark = pytest.mark.layer_norm

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from torch.overrides import TorchFunctionMode
 
-from tests.checks import (
+from exercises.feedback.checks import (
     FLOAT32_VS_64,
     HALF_TOLERANCES,
     TORCH_NORMALIZATIONS,
@@ -31,8 +31,8 @@ from tests.checks import (
     fail,
     mismatch,
 )
-from tests.hints import render
-from tests.stored import Spec, load
+from exercises.feedback.hints import render
+from exercises.feedback.stored import Spec, load
 from tests.strategies import ln_inputs
 
 pytestmark = pytest.mark.layer_norm_torch

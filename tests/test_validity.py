@@ -46,7 +46,7 @@ def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
 def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl):
     """Found by the 1,000-seed run: seed 798 draws a (2, 6, 2, 2) float32 input whose sample (1, 2) has 4 values
     with std 0.09 (rstd 11); a correct float32 dx is then 1.5e-5 from float64, a cancellation error relative to
-    the terms rstd * |dxhat|. The judge's dx bound scales with the largest |dx| (tests/checks.py); a dx off by
+    the terms rstd * |dxhat|. The judge's dx bound scales with the largest |dx| (exercises/feedback/checks.py); a dx off by
     0.1 % of that scale still fails."""
     from grader.evaluate import call_driver, case_inputs, judge_case
     from grader.verbs.audit import correct_implementations

@@ -2,7 +2,7 @@
 
 Inputs are fresh for every learner (grader/cases.py seeds them): shapes, gains, slopes, modes, sparsities and the
 generator seed the worker uses. Exact judges for the fans, the gains, constant_ and the errors. Random fills are
-judged by tests/init_stats.py against the distribution torch.nn.init draws from for the same call (the oracle),
+judged by exercises/feedback/init_stats.py against the distribution torch.nn.init draws from for the same call (the oracle),
 never by equality with any draw: each random check rejects a correct submission with probability <= 1e-8 and a
 case makes at most 5 of them (1 for the sign test), so a correct submission fails a case by chance with
 probability <= 5e-8, within the SPEC's 1e-6. orthogonal_ is judged by its Gram matrix (deterministic bound),
@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import Case, JudgeContext, Verdict
-from grader.judge import close
-from tests.init_stats import (
+from exercises.feedback.init_stats import (
     distribution_problems,
     extra_zeros_allowed,
     gram_deviation,
@@ -35,6 +33,8 @@ from tests.init_stats import (
     torch_sparse_zeros,
     zero_counts,
 )
+from grader.cases import Case, JudgeContext, Verdict
+from grader.judge import close
 
 PARAMS = ("a", "b", "mean", "std", "gain", "mode", "nonlinearity", "sparsity", "val")
 RANDOM_FNS = (

@@ -17,9 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from grader.cases import Case, JudgeContext, Verdict, upcast64
-from grader.judge import Judge, _changed, all_of, compare
-from tests.checks import (
+from exercises.feedback.checks import (
     FLOAT32_VS_64,
     HALF_TOLERANCES,
     TOLERANCES,
@@ -27,6 +25,8 @@ from tests.checks import (
     choose_hint,
     float32_cancellation_atol,
 )
+from grader.cases import Case, JudgeContext, Verdict, upcast64
+from grader.judge import Judge, _changed, all_of, compare
 
 FN = ("LayerNormFunction",)
 MOD = ("LayerNormFunction", "LayerNorm")
@@ -108,7 +108,7 @@ def near_truth(*names: str, rtol: float | None = None, atol: float | None = None
         expected = {n: _round(truth[n], dtype) for n in present}
         tol_r, tol_a = _tolerance(dtype)
         atols = {n: tol_a if atol is None else atol for n in present}
-        if dtype == "float32" and atol is None and "dx" in atols:  # a cancellation: tests/checks.py
+        if dtype == "float32" and atol is None and "dx" in atols:  # a cancellation: see checks.py
             atols["dx"] = float32_cancellation_atol(expected["dx"])
         problems, wrong, generic = compare(
             ctx.outputs,

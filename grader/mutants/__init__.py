@@ -4,7 +4,7 @@ A mutant file ``grader/mutants/<group>_<misconception>.py`` declares::
 
     '''What the learner got wrong, in one line.'''
     GROUP = "layer_norm"                 # the solutions/ module it patches
-    HINT = "ln-unbiased-var"             # id in tests/hints.py the learner must be shown
+    HINT = "ln-unbiased-var"             # id in exercises/feedback/hints.py the learner must be shown
     LOSES = ("layer_norm",)              # groups that must lose points (selfcheck)
     PATCH = [(old, new), ...]            # each `old` must occur exactly once in solutions/<GROUP>.py
 

@@ -1,7 +1,7 @@
 """DIR/<learner>/feedback.md: per exercise group, per hidden case -- status, points, the reason, the hint.
 
 Never the reference's values: reasons come from the judges (mismatch counts and positions, shapes, dtypes,
-exception names), hints from tests/hints.py. What the learner's code printed is shown as a tail, fenced, with
+exception names), hints from exercises/feedback/hints.py. What the learner's code printed is shown as a tail, fenced, with
 control characters removed.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from exercises.feedback.hints import render
 from grader import GROUPS
 from grader.results import GRADED, NOT_AVAILABLE, PASSED, Result, fmt
-from tests.hints import render
 
 MARK = {
     "passed": "passed",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from exercises.feedback.hints import render
 from grader import GROUPS
 from grader.results import GRADED, NOT_AVAILABLE, PASSED, SKIPPED, Result
-from tests.hints import render
 
 
 def _num(cents: int) -> float | int:

@@ -140,8 +140,9 @@ def main(
         return _misuse(
             f"no submissions in {submissions} (expected one folder, .zip or .ipynb per learner)"
         )
+    from grader.executor import LocalExecutor
     from grader.grading import Options, available_groups, grade_class
-    from grader.scheduler import Journal, LocalExecutor
+    from grader.journal import Journal
 
     # the zygote (a fresh interpreter importing torch) starts now, while this process loads the hidden cases
     executor = LocalExecutor(jobs, available_groups(), hide=[submissions, out])

@@ -81,9 +81,9 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
     specs = getattr(tests, "STORED", None)
     if not specs:
         return None
+    from exercises.feedback.checks import mismatch
+    from exercises.feedback.stored import flatten
     from grader.mutants import all_mutants
-    from tests.checks import mismatch
-    from tests.stored import flatten
 
     reference = importlib.import_module(f"solutions.{group}")
     mutants = [(m.hint, m.load()) for m in all_mutants(group)]
@@ -117,7 +117,7 @@ def _copy(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _arrays(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
-    from tests.checks import as_numpy
+    from exercises.feedback.checks import as_numpy
 
     return {
         k: as_numpy(v) if as_numpy(v) is not None else np.asarray(v) for k, v in outputs.items()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Running (submission, exercise group) tasks on sandboxed workers: tasks, the local executor, the journal.
+"""Running (submission, exercise group) tasks on sandboxed workers: the executor seam and the local executor.
 
 A :class:`Task` is self-contained plain data: the staged files (graded sources + trusted helpers), the calls
 (case name, driver, inputs as arrays and scalars, the graded functions each call exercises), and the limits.
@@ -18,9 +18,7 @@ bad reply) likewise costs only its call.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
-import json
 import os
 import shutil
 import signal
@@ -31,7 +29,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -599,71 +597,3 @@ def _read_logs(
             path.unlink(missing_ok=True)
     text = "".join(chunks)
     return text[-limit:], total, flood
-
-
-# --- journal ------------------------------------------------------------------------------------------
-
-
-class Journal:
-    """DIR/.journal.jsonl: one line per finished learner (its full result), so a rerun skips it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def load(self) -> dict[str, dict[str, Any]]:
-        """learner -> last complete record (corrupt or partial lines are ignored)."""
-        out: dict[str, dict[str, Any]] = {}
-        if not self.path.exists():
-            return out
-        with open(self.path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict) and isinstance(rec.get("learner"), str):
-                    out[rec["learner"]] = rec
-        return out
-
-    def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, separators=(",", ":"), default=_json_default) + "\n"
-        with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                os.write(fd, line.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def kit_fingerprint(groups: Iterable[str]) -> str:
-    """Hash of everything that decides a grade: references, hidden cases, drivers, mutants, points, hints."""
-    h = hashlib.sha256()
-    paths: list[Path] = []
-    for pattern in (
-        "solutions/*.py",
-        "grader/hidden/*.py",
-        "grader/drivers/*.py",
-        "grader/mutants/*.py",
-        "grader/points.py",
-        "grader/judge.py",
-        "grader/cases.py",
-        "tests/hints.py",
-        "tests/checks.py",
-        "exercises/*.py",
-    ):
-        paths += sorted(ROOT.glob(pattern))
-    for path in paths:
-        h.update(str(path.relative_to(ROOT)).encode())
-        h.update(path.read_bytes())
-    h.update(",".join(groups).encode())
-    return h.hexdigest()[:16]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.hints import render
+from exercises.feedback.hints import render
 
 # (rtol, atol) per dtype: torch.testing.assert_close's defaults, written once for the kit.
 TOLERANCES: dict[str, tuple[float, float]] = {

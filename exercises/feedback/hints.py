@@ -1,6 +1,6 @@
 """Every misconception hint of the kit, written once.
 
-Public tests (tests/checks.py) and the grader's judge (grader/judge.py) both show these texts. A hint is
+Public tests (exercises/feedback/checks.py) and the grader's judge (grader/judge.py) both show these texts. A hint is
 *chosen* by matching a learner's outputs to the stored outputs of a known mistake (tests/data/<group>.npz, made
 by `python -m grader sync` from grader/mutants/), never by re-deriving the wrong formula here. A hint names the
 misconception and the docstring section to re-read; it never shows reference code or expected values.

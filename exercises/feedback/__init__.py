@@ -1,0 +1,10 @@
+"""The kit's feedback library (provided, not graded): how a result is compared and explained.
+
+Shared by the public tests (tests/test_<group>.py), the grader's hidden cases and judging (grader/hidden/,
+grader/judge.py) and its reports (grader/report/), so a learner's pytest run and the grade speak the same words:
+
+- ``hints``: misconception hints and how they are rendered;
+- ``checks``: tolerant comparisons, the mismatch message, the hint choice;
+- ``stored``: the public tests' stored values (tests/data/<group>.npz);
+- ``init_stats``: the statistical checks of the initializers (moments, KS, bounds).
+"""
