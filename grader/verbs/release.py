@@ -3,7 +3,7 @@
 The bundle holds what a learner needs and nothing an instructor keeps: the stubs in exercises/ (plus the
 provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
 pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
-own tests. The leak check (grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle
+own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). The leak check (grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle
 is removed.
 """
 
@@ -16,9 +16,11 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from grader import GROUPS, ROOT
+from grader import ROOT
 
-KIT_ONLY_TESTS = {"test_kit.py", "mutant_hints.py"}
+KIT_TESTS = (
+    "kit"  # tests/kit/: the kit's own tests, never released; everything else under tests/ is
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,15 +68,6 @@ def main(*, out: Path, force: bool = False) -> int:
     return 0
 
 
-def _learner_test_file(name: str) -> bool:
-    """Public group tests (tests/test_<group>.py) and their support modules; never the kit's own tests."""
-    if not name.endswith(".py") or name in KIT_ONLY_TESTS:
-        return False
-    if name.startswith("test_"):
-        return name.removeprefix("test_").removesuffix(".py") in GROUPS
-    return True
-
-
 def _ignore(_dir: str, names: list[str]) -> set[str]:
     return {
         n
@@ -83,17 +76,18 @@ def _ignore(_dir: str, names: list[str]) -> set[str]:
     }
 
 
+def _ignore_kit_tests(folder: str, names: list[str]) -> set[str]:
+    """tests/ minus tests/kit/ (the learner/kit split is a folder, not a list)."""
+    skip = _ignore(folder, names)
+    if Path(folder).resolve() == (ROOT / "tests").resolve():
+        skip.add(KIT_TESTS)
+    return skip
+
+
 def build(dest: Path) -> None:
     shutil.copytree(ROOT / "exercises", dest / "exercises", ignore=_ignore)
     shutil.copytree(ROOT / "data", dest / "data", ignore=_ignore)
-    tests = dest / "tests"
-    tests.mkdir()
-    for path in sorted((ROOT / "tests").iterdir()):
-        if path.is_dir():
-            if path.name == "data":
-                shutil.copytree(path, tests / path.name, ignore=_ignore)
-        elif _learner_test_file(path.name):
-            shutil.copy2(path, tests / path.name)
+    shutil.copytree(ROOT / "tests", dest / "tests", ignore=_ignore_kit_tests)
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     shutil.copy2(ROOT / "grader" / "templates" / "README.learner.md", dest / "README.md")
     (dest / "pyproject.toml").write_text(learner_pyproject())

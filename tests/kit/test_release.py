@@ -32,7 +32,7 @@ def test_bundle_has_the_learner_files_and_no_instructor_files(bundle):
     assert (bundle / "data" / "mnist_5k.csv.gz").exists()
     assert (bundle / "data" / "README.md").exists()
     assert (bundle / "tests" / "data" / "layer_norm.npz").exists()
-    for path in ("solutions", "grader", "tests/test_kit.py", "tests/mutant_hints.py"):
+    for path in ("solutions", "grader", "tests/kit/test_kit.py", "tests/kit/mutant_hints.py"):
         assert not (bundle / path).exists(), path
     assert "nbgrader" not in (bundle / "pyproject.toml").read_text()
     assert check(bundle) == []

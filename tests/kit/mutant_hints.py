@@ -1,8 +1,8 @@
 """Kit tool: run the public tests of one group against each of its mutants, in one process.
 
-    python -m tests.mutant_hints <group>
+    python -m tests.kit.mutant_hints <group>
 
-prints one JSON line per mutant: {"mutant", "hint", "failed", "hint_shown"}. tests/test_kit.py checks that
+prints one JSON line per mutant: {"mutant", "hint", "failed", "hint_shown"}. tests/kit/test_kit.py checks that
 every mutant fails at least one public test and that its declared hint is shown. One process per group keeps
 torch imported once; the plugin caches each --impl module.
 """

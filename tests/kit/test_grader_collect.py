@@ -196,7 +196,7 @@ def test_static_check_resolves_aliases_and_charges_helpers_to_their_callers() ->
 
 def test_every_torch_normalization_is_refused_statically_and_at_dispatch() -> None:
     """batch_norm of the transposed rows, instance_norm, rms_norm of x - mean: layer norm by another name.
-    (A module built at run time, getattr(torch.nn, "Batch" + "Norm1d"), is the guard's: tests/hostile.)"""
+    (A module built at run time, getattr(torch.nn, "Batch" + "Norm1d"), is the guard's: tests/kit/hostile.)"""
     from exercises.feedback.checks import TORCH_NORMALIZATIONS
     from grader.forbidden import rules_for
 

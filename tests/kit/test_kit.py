@@ -80,7 +80,7 @@ def test_stubs_fail_cleanly_as_not_implemented():
 @pytest.mark.slow
 @pytest.mark.parametrize("group", [g for g in PRESENT if all_mutants(g)])
 def test_every_mutant_fails_public_tests_with_its_hint(group):
-    proc = _run("-m", "tests.mutant_hints", group)
+    proc = _run("-m", "tests.kit.mutant_hints", group)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(rows) == len(all_mutants(group))

@@ -1,4 +1,4 @@
-"""Hostile submissions (tests/hostile/*, see its README.md) graded as one class next to a correct control.
+"""Hostile submissions (tests/kit/hostile/*, see its README.md) graded as one class next to a correct control.
 
 Each must end as its spec.json says -- a graded failure with a clear reason, never a crash of the grader -- and
 the control learner must keep full marks. One `grader grade` run for the whole corpus (about half a minute).
@@ -31,7 +31,7 @@ def _fill(text: str, out: Path | None) -> str:
 
 
 def build_entry(name: str, into: Path, out: Path | None = None) -> None:
-    """Materialize tests/hostile/<name> as an entry of the class folder ``into`` (see hostile/README.md)."""
+    """Materialize tests/kit/hostile/<name> as an entry of the class folder ``into`` (see hostile/README.md)."""
     src = HOSTILE / name
     spec = json.loads((src / "spec.json").read_text())
     files: dict[str, str] = {}
