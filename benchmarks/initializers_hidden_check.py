@@ -40,7 +40,7 @@ def _load(path: str) -> ModuleType:
 
 
 def judge(case: Case, module: ModuleType, seed: int, reference, mutants) -> Verdict:
-    drivers = importlib.import_module(f"grader.drivers.{GROUP}")
+    drivers = importlib.import_module(f"grader.inside.drivers.{GROUP}")
     driver = getattr(drivers, case.driver)
     inputs = case.make_inputs(case_rng(seed, "learner", GROUP, case.name))
 

@@ -5,7 +5,7 @@ A case is split across the trust boundary:
 - ``make_inputs(rng)`` runs in the trusted parent and draws fresh inputs from a generator seeded by
   (--seed, learner, group, case -- or the ``shares`` key of cases that judge one run): reproducible for a regrade, different for every learner and from the public
   tests' fixed inputs.
-- ``driver`` names a function in ``grader/drivers/<group>.py``. Drivers are trusted adapters that run in the
+- ``driver`` names a function in ``grader/inside/drivers/<group>.py``. Drivers are trusted adapters that run in the
   *worker*, next to the learner's module: ``driver(module, inputs, device) -> outputs``. They turn numpy inputs
   into the call the exercise expects (tensors, models, generators) and return plain data only: numpy arrays
   (bool, int32/64, float16/32/64; bfloat16 returned as float32, which is exact), Python scalars, strings, None,
@@ -14,7 +14,7 @@ A case is split across the trust boundary:
   solutions/ with the same inputs; ``ctx.reference_for(inputs)`` runs it on other inputs (e.g. float64
   upcasts), ``ctx.mutants`` runs each mutant of the group (for the hint). The worker never sees the reference.
 
-Inputs and outputs cross the wire as arrays and JSON (grader/wire.py), never pickled.
+Inputs and outputs cross the wire as arrays and JSON (grader/inside/wire.py), never pickled.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Case:
     name: str  # unique within the group; shown in feedback and results.json
     weight: float  # share of the group's points (grader/points.py)
     make_inputs: Callable[[np.random.Generator], Inputs]
-    driver: str  # function name in grader/drivers/<group>.py
+    driver: str  # function name in grader/inside/drivers/<group>.py
     judge: Callable[[JudgeContext], Verdict]
     device: str = "cpu"  # "cuda": a GPU parity case (points only under --gpu on)
     functions: tuple[str, ...] = ()  # graded functions it calls (a refused API zeroes these)

@@ -41,7 +41,7 @@ def reference_module(group: str) -> ModuleType:
 
 @cache
 def driver(group: str, name: str) -> Callable[..., Outputs]:
-    return getattr(importlib.import_module(f"grader.drivers.{group}"), name)
+    return getattr(importlib.import_module(f"grader.inside.drivers.{group}"), name)
 
 
 @cache

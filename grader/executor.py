@@ -35,10 +35,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from grader import ROOT, sandbox, wire
+from grader import ROOT
+from grader.inside import sandbox, wire
 from grader.zygote import Zygote, ZygoteError
 
-WORKER_MODULES = ("wire", "forbidden", "guard", "sandbox", "worker", "zygote")
 UID_BASE = 200_000  # workers run as UID_BASE + k (no passwd entry needed), distinct while they run
 MAX_TIMEOUTS = 3  # per task: after this many, the remaining calls are not run
 
@@ -106,24 +106,23 @@ class Stage:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def make_stage(groups: Iterable[str]) -> Stage:
-    """A private folder with a copy of the worker-side modules and drivers (package ``normlab_worker``)."""
+INSIDE = (
+    Path(__file__).resolve().parent / "inside"
+)  # the sandbox side, copied whole into every stage
+STAGED_PACKAGE = "normlab_worker"  # its name on the zygote's sys.path
+
+
+def make_stage() -> Stage:
+    """A private folder with a copy of grader/inside/ (package ``normlab_worker``): all the worker runs of ours."""
     root = Path(tempfile.mkdtemp(prefix="normlab-stage-"))
     os.chmod(root, 0o711)  # noqa: S103 - workers (other uids) cross it, cannot list it
-    pkg = root / "pkg" / "normlab_worker"
-    (pkg / "drivers").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        '"""Worker-side copy of grader modules (staged by the grader)."""\n'
-    )
-    here = Path(__file__).resolve().parent
-    for name in WORKER_MODULES:
-        shutil.copyfile(here / f"{name}.py", pkg / f"{name}.py")
-    for path in sorted((here / "drivers").glob("*.py")):
-        shutil.copyfile(path, pkg / "drivers" / path.name)
-    for folder in (root / "pkg", pkg, pkg / "drivers"):
+    pkg = root / "pkg" / STAGED_PACKAGE
+    shutil.copytree(INSIDE, pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in (root / "pkg", *(d for d in pkg.rglob("*") if d.is_dir()), pkg):
         os.chmod(folder, 0o755)  # noqa: S103 - trusted code the worker uid must read
-    for path in pkg.rglob("*.py"):
-        os.chmod(path, 0o644)
+    for path in pkg.rglob("*"):
+        if path.is_file():
+            os.chmod(path, 0o644)
     run = root / "run"
     run.mkdir(mode=0o711)
     return Stage(root, root / "pkg", run)
@@ -178,7 +177,7 @@ class LocalExecutor:
         self.jobs = max(1, jobs)
         self.groups = groups
         self.isolate = isolate
-        self.stage = make_stage(groups)
+        self.stage = make_stage()
         self.hide = hidden_paths([*hide, self.stage.root])
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
         self._zygote: Zygote | None = None

@@ -1,7 +1,7 @@
 """Grading a class: submissions -> tasks for sandboxed workers -> verdicts decided here, in the trusted parent.
 
 For each (submission, exercise group) this module draws the hidden cases' inputs (seeded by --seed, learner,
-group and case), checks the submitted source (syntax, forbidden APIs, grader/forbidden.py), hands the calls to
+group and case), checks the submitted source (syntax, forbidden APIs, grader/static_check.py), hands the calls to
 an executor (grader/executor.py), and judges every returned output with the case's judge against the
 reference run here on the same inputs (grader/evaluate.py). A worker decides nothing.
 
@@ -21,9 +21,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import GROUPS, ROOT, forbidden, sandbox, wire
+from grader import GROUPS, ROOT, static_check
 from grader.collect import Submission
 from grader.executor import Call, Executor, Outcome, Task, TaskReply
+from grader.inside import sandbox, wire
+from grader.inside.forbidden import rules_for
 from grader.journal import Journal, kit_fingerprint
 from grader.results import (
     CRASHED,
@@ -72,7 +74,7 @@ def available_groups() -> list[str]:
         for g in GROUPS
         if (ROOT / "grader" / "hidden" / f"test_{g}.py").is_file()
         and (ROOT / "solutions" / f"{g}.py").is_file()
-        and (ROOT / "grader" / "drivers" / f"{g}.py").is_file()
+        and (ROOT / "grader" / "inside" / "drivers" / f"{g}.py").is_file()
     ]
 
 
@@ -155,20 +157,20 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
         gr.message = f"exercises/{group}.py could not be parsed ({type(exc).__name__}: {exc})"
         return prep
     try:
-        findings = forbidden.static_check(source, group, tree=tree)
+        findings = static_check.static_check(source, group, tree=tree)
     except (
         RecursionError,
         MemoryError,
         ValueError,
     ):  # pathological source: the run-time guard remains
         findings = []
-    why = forbidden.rules_for(group).why
+    why = rules_for(group).why
     calls: list[Call] = []
     cuda_calls: list[Call] = []
     runs: dict[tuple[str, str], str] = {}  # (call key, device) -> the case whose call runs it
     for case in cases:
         case_cents = cents.get(case.name, 0)
-        refused = [f for f in findings if forbidden.charged_to(f.function, case.functions)]
+        refused = [f for f in findings if static_check.charged_to(f.function, case.functions)]
         if refused:
             gr.cases.append(
                 CaseResult(
@@ -274,7 +276,7 @@ def judge(prep: Prepared, options: Options) -> GroupResult:
         for r in out.refused:
             fn = str(r.get("function", ""))
             refused_funcs.setdefault(fn, _refused_text([r], prep.group))
-    why = forbidden.rules_for(prep.group).why
+    why = rules_for(prep.group).why
     for case in prep.cases:
         cents = prep.cents.get(case.name, 0)
         out = outcomes.get(prep.runs.get(case.name, case.name)) or Outcome(
@@ -289,7 +291,9 @@ def judge(prep: Prepared, options: Options) -> GroupResult:
             why,
             prep.verdicts.get(case.name),
         )
-        charged = [t for fn, t in refused_funcs.items() if forbidden.charged_to(fn, case.functions)]
+        charged = [
+            t for fn, t in refused_funcs.items() if static_check.charged_to(fn, case.functions)
+        ]
         if status == PASSED and charged:
             status, (message, hint) = FAILED, charged[0]
         gr.cases.append(
@@ -324,7 +328,7 @@ def _all_cases(group: str) -> list[Any]:
 def _refused_text(refused: list[dict[str, str]], group: str) -> tuple[str, str | None]:
     """(message, hint id) for a run-time refusal reported by the worker's guard."""
     r = refused[0]
-    rules = forbidden.rules_for(group)
+    rules = rules_for(group)
     api = str(r.get("api", "?"))[:200]
     fn = str(r.get("function", "?"))[:200]
     why = rules.why_for(api)

@@ -24,8 +24,9 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
-from grader import ROOT, wire
+from grader import ROOT
 from grader.cases import Verdict
+from grader.inside import wire
 
 BOOT = "from grader.judgepool import serve; serve()"
 

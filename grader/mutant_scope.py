@@ -16,7 +16,7 @@ import ast
 from functools import cache
 
 from grader import ROOT
-from grader.forbidden import charged_to
+from grader.static_check import charged_to
 
 
 def _units(tree: ast.Module) -> list[tuple[int, int, str, ast.AST]]:

@@ -32,7 +32,7 @@ HALF_TOLERANCES: dict[str, tuple[float, float]] = {
 }
 # torch's own normalizations: a torch function or aten op whose name contains one of these computes what the
 # layer_norm_torch exercise asks to write (batch_norm and instance_norm on the transposed input, rms_norm on
-# x - mean, are layer norm too). The public test, the hidden judge and grader/forbidden.py's run-time guard
+# x - mean, are layer norm too). The public test, the hidden judge and grader/inside/forbidden.py's run-time guard
 # use this list; the guard's copy (worker side: no import from tests/) is checked equal by a kit test.
 TORCH_NORMALIZATIONS = ("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm")
 

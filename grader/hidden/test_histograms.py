@@ -1,7 +1,7 @@
 """Hidden cases for the histograms group. Parent-only: never copied to a worker or a release.
 
 Inputs are fresh for every learner (grader/cases.py seeds them): other models, bin counts, ranges, data
-and plots than the public tests show. The drivers (grader/drivers/histograms.py) build the models from
+and plots than the public tests show. The drivers (grader/inside/drivers/histograms.py) build the models from
 these inputs in the worker and read the figures there; the judges below decide in the parent.
 
 Counts are judged by bounds, not equality: a value within a few float32 ulps of a bin edge may land in
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from grader.cases import Case, JudgeContext, Verdict
-from grader.drivers import histograms as drv
+from grader.inside.drivers import histograms as drv
 from grader.judge import _changed, compare
 
 HIST = ("get_weight_histogram",)

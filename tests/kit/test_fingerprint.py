@@ -28,8 +28,9 @@ def copy_kit(dest: Path) -> Path:
 def test_the_fingerprint_covers_the_files_that_used_to_be_missed() -> None:
     files = {str(p.relative_to(ROOT)) for p in grade_files()}
     for rel in (
-        "grader/forbidden.py",
-        "grader/guard.py",
+        "grader/inside/forbidden.py",
+        "grader/static_check.py",
+        "grader/inside/guard.py",
         "grader/evaluate.py",
         "grader/results.py",
         "grader/mutant_scope.py",
@@ -100,8 +101,12 @@ def test_a_rerun_regrades_everyone_after_a_grade_file_changed(tmp_path: Path) ->
     out = tmp_path / "grades"
     assert _grade(root, subs, out) == 2
     assert _grade(root, subs, out) == 0  # an unchanged kit reuses the journal
-    # a forbidden-API rule (trusted side), a statistical bound (the feedback library), a sandbox-side file
-    for rel in ("grader/forbidden.py", "exercises/feedback/init_stats.py", "grader/worker.py"):
+    # a forbidden-API rule, a statistical bound (the feedback library), the worker (sandbox side)
+    for rel in (
+        "grader/inside/forbidden.py",
+        "exercises/feedback/init_stats.py",
+        "grader/inside/worker.py",
+    ):
         path = root / rel
         path.write_bytes(path.read_bytes() + b"\n")
         assert _grade(root, subs, out) == 2, rel

@@ -1,5 +1,5 @@
 """Reading a class folder (grader/collect.py, grader/unpack.py), the points arithmetic (grader/results.py) and the
-static forbidden-API check (grader/forbidden.py). Nothing here starts a worker."""
+static forbidden-API check (grader/static_check.py). Nothing here starts a worker."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.collect import collect
-from grader.forbidden import charged_to, static_check
 from grader.results import fmt, split_cents
+from grader.static_check import charged_to, static_check
 from grader.unpack import MAX_FILE
 
 pytestmark = pytest.mark.kit
@@ -198,7 +198,7 @@ def test_every_torch_normalization_is_refused_statically_and_at_dispatch() -> No
     """batch_norm of the transposed rows, instance_norm, rms_norm of x - mean: layer norm by another name.
     (A module built at run time, getattr(torch.nn, "Batch" + "Norm1d"), is the guard's: tests/kit/hostile.)"""
     from exercises.feedback.checks import TORCH_NORMALIZATIONS
-    from grader.forbidden import rules_for
+    from grader.inside.forbidden import rules_for
 
     # the worker's copy of the list
     assert rules_for("layer_norm_torch").aten == TORCH_NORMALIZATIONS
@@ -233,7 +233,7 @@ def test_static_check_refuses_torch_calls_in_the_numpy_group_but_not_imports() -
 
 def test_the_guards_wrappers_keep_no_way_back_to_the_original() -> None:
     """functools.wraps leaves __wrapped__; graded code could call torch.nn.functional.layer_norm.__wrapped__."""
-    from grader.guard import Guard
+    from grader.inside.guard import Guard
 
     def original(x):
         return x

@@ -1,4 +1,4 @@
-"""The wire (grader/wire.py): what a worker sends is only ever decoded as checked plain data.
+"""The wire (grader/inside/wire.py): what a worker sends is only ever decoded as checked plain data.
 
 Malformed frames -- random bytes, flipped bytes, lying sizes, bad dtypes, deep nesting -- raise BadFrame
 (or Closed for a truncated frame) and nothing else; the parent turns both into "crashed: bad reply".
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader import wire
+from grader.inside import wire
 
 pytestmark = pytest.mark.kit
 

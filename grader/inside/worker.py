@@ -1,7 +1,7 @@
 """The untrusted worker: one per submission (its exercise groups in turn), forked by the zygote, sandboxed at once.
 
-It imports the graded file and runs trusted drivers (grader/drivers/<group>.py, staged next to this module)
-on inputs the parent sends, and replies with plain data only (grader/wire.py). It never sees a reference or a
+It imports the graded file and runs trusted drivers (grader/inside/drivers/<group>.py, staged next to this module)
+on inputs the parent sends, and replies with plain data only (grader/inside/wire.py). It never sees a reference or a
 hidden test, and it decides nothing: a forged reply can only claim outputs.
 
 Requests (parent -> worker), one frame each, answered in order:

@@ -1,4 +1,4 @@
-"""Runtime forbidden-API guard, in the worker while graded code runs (rules: grader/forbidden.py).
+"""Runtime forbidden-API guard, in the worker while graded code runs (rules: grader/inside/forbidden.py).
 
 Three hooks, so that a name built at run time (``getattr``, ``importlib``, ``torch.ops.aten``) is caught too:
 
