@@ -86,6 +86,16 @@ class TaskReply:
 
 
 class Executor(Protocol):
+    """The seam between the grading loop (grader/grading.py) and wherever learner code runs.
+
+    - ``submit(task)``: run one self-contained (submission, group) :class:`Task`; the future's result is its
+      :class:`TaskReply` (a fault of the learner's code is in the reply; an exception means the executor failed).
+    - ``submit_bundle(tasks)``: one submission's CPU tasks, in order (an executor may share one worker between
+      them); the future's result is one reply per task, in order.
+    - ``close()``: stop workers and free what ``__init__`` took. Nothing is judged here: verdicts are decided by
+      the trusted caller on the returned outputs.
+    """
+
     def submit(self, task: Task) -> Future[TaskReply]: ...
 
     def submit_bundle(self, tasks: list[Task]) -> Future[list[TaskReply]]: ...
@@ -419,14 +429,14 @@ class _Worker:
             hello, _ = wire.recv(parent, deadline=time.monotonic() + 60)
             self.isolation = dict(hello.get("isolation") or {})
         except (wire.BadFrame, wire.Closed, wire.Timeout) as exc:
-            return self._fault("crashed", f"the worker did not start ({exc})", "import")
+            return self._fault("crashed", f"the worker did not start ({exc})")
         files = {rel: np.frombuffer(data, dtype=np.uint8) for rel, data in self.task.files.items()}
         header, _ = self._request(
             {"op": "setup", "graded": self.task.graded}, {"files": files}, 30.0
         )
         if not header.get("ok"):
             return self._fault(
-                "crashed", header.get("_fault") or "the worker could not stage the files", "import"
+                "crashed", header.get("_fault") or "the worker could not stage the files"
             )
         return self._import()
 
@@ -438,7 +448,7 @@ class _Worker:
         )
         if not header.get("ok"):
             return self._fault(
-                "crashed", header.get("_fault") or "the worker could not switch groups", "import"
+                "crashed", header.get("_fault") or "the worker could not switch groups"
             )
         return self._import()
 
@@ -489,11 +499,10 @@ class _Worker:
     ) -> tuple[dict[str, Any], Any]:
         """Send one request, read its reply. Faults come back as {"_status": ..., "_fault": message}."""
         assert self.sock is not None
-        what = header.get("op") if header.get("op") != "call" else header.get("driver")
         try:
             wire.send(self.sock, header, value)
         except OSError:
-            return self._fault_header("crashed", "the worker exited before the call", what)
+            return self._fault_header("crashed", "the worker exited before the call")
         try:
             return wire.recv(self.sock, deadline=time.monotonic() + timeout)
         except wire.Timeout:
@@ -506,13 +515,13 @@ class _Worker:
             self.kill()
             return {"_status": "crashed", "_fault": f"crashed: bad reply ({exc})"}, None
         except (wire.Closed, OSError):
-            return self._fault_header("crashed", "", what)
+            return self._fault_header("crashed", "")
 
-    def _fault_header(self, status: str, text: str, what: Any) -> tuple[dict[str, Any], Any]:
-        outcome = self._fault(status, text, what)
+    def _fault_header(self, status: str, text: str) -> tuple[dict[str, Any], Any]:
+        outcome = self._fault(status, text)
         return {"_status": outcome.status, "_fault": outcome.message}, None
 
-    def _fault(self, status: str, text: str, what: Any) -> Outcome:
+    def _fault(self, status: str, text: str) -> Outcome:
         """The worker is gone (or must go): say why, from its exit status when there is one."""
         if not text:
             zygote = self.executor._zygote

@@ -244,7 +244,7 @@ def syntax_message(group: str, exc: SyntaxError) -> str:
     return f"exercises/{group}.py has a syntax error at line {exc.lineno}: {text}{shown}"
 
 
-def judge(prep: Prepared, options: Options) -> GroupResult:
+def score_group(prep: Prepared) -> GroupResult:
     """Verdicts for every case from the task replies (called once all of the group's tasks are back)."""
     from grader.evaluate import judge_case
 
@@ -276,7 +276,6 @@ def judge(prep: Prepared, options: Options) -> GroupResult:
         for r in out.refused:
             fn = str(r.get("function", ""))
             refused_funcs.setdefault(fn, _refused_text([r], prep.group))
-    why = rules_for(prep.group).why
     for case in prep.cases:
         cents = prep.cents.get(case.name, 0)
         out = outcomes.get(prep.runs.get(case.name, case.name)) or Outcome(
@@ -288,7 +287,6 @@ def judge(prep: Prepared, options: Options) -> GroupResult:
             prep.inputs[case.name],
             out,
             judge_case,
-            why,
             prep.verdicts.get(case.name),
         )
         charged = [
@@ -347,7 +345,6 @@ def _verdict(
     inputs: Any,
     out: Outcome,
     judge_case: Callable,
-    why: str,
     verdict: Any = None,
 ) -> tuple[str, str, str | None]:
     if out.status == "ok":
@@ -423,6 +420,11 @@ def fingerprint(sub: Submission, options: Options, kit: str) -> str:
     return h.hexdigest()[:24]
 
 
+Entry = list[
+    tuple[_Learner, Prepared, Task]
+]  # what one executor call runs: a learner's CPU tasks, or one CUDA task
+
+
 def grade_class(
     subs: list[Submission],
     options: Options,
@@ -437,89 +439,119 @@ def grade_class(
 
     ``judges``: a grader.judgepool.JudgePool to judge on several cores (default: in this process).
     """
-    groups = list(GROUPS)
-    _one_thread()
-    kit = kit_fingerprint(groups)
-    previous = journal.load() if journal else {}
-    kit_blobs = kit_files()
-    results: dict[str, Result] = {}
-    # one entry per learner (its CPU tasks of every group, run on one worker) and per CUDA task
-    queue: list[list[tuple[_Learner, Prepared, Task]]] = []
-    learners: list[_Learner] = []
-    for sub in subs:
-        fp = fingerprint(sub, options, kit)
-        old = previous.get(sub.learner)
-        if old and old.get("fingerprint") == fp:
-            try:
-                results[sub.learner] = Result.from_dict(old)
-                if progress:
-                    progress(results[sub.learner], True)
+    grading = ClassGrading(options, executor, journal, max_inflight, progress, judges)
+    return grading.run(subs)
+
+
+class ClassGrading:
+    """One class's grading loop: learners reused from the journal or queued, their tasks sent to the executor
+    (at most ``max_inflight`` calls at once), replies judged, results reported. Events have one handler each:
+    :meth:`on_entry_done` (an executor call came back), :meth:`on_task_done` (one task's reply),
+    :meth:`on_verdict_done` (a judge from the pool), :meth:`finish` (a learner's result is complete)."""
+
+    def __init__(
+        self,
+        options: Options,
+        executor: Executor,
+        journal: Journal | None,
+        max_inflight: int,
+        progress: Callable[[Result, bool], None] | None,
+        judges: Any,
+    ) -> None:
+        self.options = options
+        self.executor = executor
+        self.journal = journal
+        self.max_inflight = max_inflight
+        self.progress = progress
+        self.judges = judges
+        self.groups = list(GROUPS)
+        self.results: dict[str, Result] = {}
+        # one entry per learner (its CPU tasks of every group, run on one worker) and per CUDA task
+        self.queue: list[Entry] = []
+        self.pending: list[
+            _Learner
+        ] = []  # prepared lazily, so the class's inputs never sit in memory at once
+        self.costs: dict[
+            tuple[str, str], list[float]
+        ] = {}  # (group, case) -> seconds its judges took here
+        self.tasks: dict[Future, Entry] = {}
+        self.verdicts: dict[Future, tuple[_Learner, Prepared, str]] = {}
+        self.kit_blobs: dict[str, bytes] = {}
+
+    def run(self, subs: list[Submission]) -> list[Result]:
+        _one_thread()
+        kit = kit_fingerprint(self.groups)
+        previous = self.journal.load() if self.journal else {}
+        self.kit_blobs = kit_files()
+        for sub in subs:
+            fp = fingerprint(sub, self.options, kit)
+            if not self.reuse(sub, previous.get(sub.learner), fp):
+                self.pending.append(_Learner(sub, fp, time.monotonic()))
+        self.refill()
+        while self.tasks or self.verdicts:
+            done, _ = wait([*self.tasks, *self.verdicts], return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut in self.tasks:
+                    entry = self.tasks.pop(fut)
+                    self.on_entry_done(fut, entry)
+                    lr = entry[0][0]
+                else:
+                    lr, prep, case = self.verdicts.pop(fut)
+                    self.on_verdict_done(fut, lr, prep, case)
+                if lr.waiting == 0 and lr.sub.learner not in self.results:
+                    self.score(lr)
+            self.refill()
+        return [self.results[s.learner] for s in subs if s.learner in self.results]
+
+    def reuse(self, sub: Submission, old: dict[str, Any] | None, fp: str) -> bool:
+        """Take the journal's result when its fingerprint is current."""
+        if not old or old.get("fingerprint") != fp:
+            return False
+        try:
+            self.results[sub.learner] = Result.from_dict(old)
+        except (TypeError, KeyError):
+            return False
+        if self.progress:
+            self.progress(self.results[sub.learner], True)
+        return True
+
+    def refill(self) -> None:
+        """Keep ``max_inflight`` executor calls running, preparing the next learner when the queue is empty."""
+        while len(self.tasks) < self.max_inflight and (self.queue or self.pending):
+            if not self.queue:
+                self.prepare_next()
                 continue
-            except (TypeError, KeyError):
-                pass
-        learners.append(_Learner(sub, fp, time.monotonic()))
-
-    def finish(lr: _Learner) -> None:
-        levels = [iso.get("level", "minimal") for iso in lr.isolation]
-        weakest = min(levels, key=LEVELS.index) if levels else ""
-        detail = next((sandbox.describe(i) for i in lr.isolation if i.get("level") == weakest), "")
-        res = Result(
-            lr.sub.learner,
-            lr.sub.entry,
-            {g: lr.preps[g].result for g in groups},
-            problems=list(lr.sub.problems),
-            isolation=weakest,
-            isolation_detail=detail,
-            seed=options.seed,
-            execution_time=round(time.monotonic() - lr.start, 3),
-            fingerprint=lr.fingerprint,
-            graded=not lr.sub.unreadable,
-        )
-        results[lr.sub.learner] = res
-        if journal and not any(g.status == GRADER_ERROR for g in res.groups.values()):
-            journal.append(res.to_dict())  # a grader failure is not a grade: a rerun tries again
-        if progress:
-            progress(res, False)
-
-    # prepare lazily, learner by learner, so inputs for the whole class never sit in memory at once
-    pending_learners = list(learners)
-    costs: dict[tuple[str, str], list[float]] = {}  # (group, case) -> seconds its judges took here
-    tasks: dict[Future, list[tuple[_Learner, Prepared, Task]]] = {}
-    verdicts: dict[Future, tuple[_Learner, Prepared, str]] = {}
-
-    def refill() -> None:
-        while len(tasks) < max_inflight and (queue or pending_learners):
-            if not queue:
-                lr = pending_learners.pop(0)
-                lr.start = time.monotonic()
-                bundle: list[tuple[_Learner, Prepared, Task]] = []
-                for g in groups:
-                    try:
-                        prep = prepare(lr.sub, g, options, kit_blobs)
-                    except Exception as exc:  # a kit bug: the row says so, the class goes on
-                        prep = Prepared(
-                            g,
-                            GroupResult(g, GRADER_ERROR, 0, message=f"{type(exc).__name__}: {exc}"),
-                        )
-                    lr.preps[g] = prep
-                    for task in prep.tasks:
-                        if task.cuda:
-                            queue.append([(lr, prep, task)])
-                        else:
-                            bundle.append((lr, prep, task))
-                        lr.waiting += 1
-                if bundle:
-                    queue.append(bundle)
-                if lr.waiting == 0:  # nothing to run (not submitted, syntax errors, not available)
-                    finish(lr)
-                continue
-            entry = queue.pop(0)
+            entry = self.queue.pop(0)
             if len(entry) == 1 and entry[0][2].cuda:
-                tasks[executor.submit(entry[0][2])] = entry
+                self.tasks[self.executor.submit(entry[0][2])] = entry
             else:
-                tasks[executor.submit_bundle([t for _, _, t in entry])] = entry
+                self.tasks[self.executor.submit_bundle([t for _, _, t in entry])] = entry
 
-    def entry_done(fut: Future, entry: list[tuple[_Learner, Prepared, Task]]) -> None:
+    def prepare_next(self) -> None:
+        lr = self.pending.pop(0)
+        lr.start = time.monotonic()
+        bundle: Entry = []
+        for g in self.groups:
+            try:
+                prep = prepare(lr.sub, g, self.options, self.kit_blobs)
+            except Exception as exc:  # a kit bug: the row says so, the class goes on
+                prep = Prepared(
+                    g,
+                    GroupResult(g, GRADER_ERROR, 0, message=f"{type(exc).__name__}: {exc}"),
+                )
+            lr.preps[g] = prep
+            for task in prep.tasks:
+                if task.cuda:
+                    self.queue.append([(lr, prep, task)])
+                else:
+                    bundle.append((lr, prep, task))
+                lr.waiting += 1
+        if bundle:
+            self.queue.append(bundle)
+        if lr.waiting == 0:  # nothing to run (not submitted, syntax errors, not available)
+            self.finish(lr)
+
+    def on_entry_done(self, fut: Future, entry: Entry) -> None:
         try:
             got = fut.result()
             replies = got if isinstance(got, list) else [got]
@@ -528,9 +560,11 @@ def grade_class(
         except Exception as exc:  # the executor failed, not the learner
             replies = [exc] * len(entry)
         for (lr, prep, task), reply in zip(entry, replies, strict=True):
-            task_done(reply, lr, prep, task)
+            self.on_task_done(reply, lr, prep, task)
 
-    def task_done(got: TaskReply | Exception, lr: _Learner, prep: Prepared, task: Task) -> None:
+    def on_task_done(
+        self, got: TaskReply | Exception, lr: _Learner, prep: Prepared, task: Task
+    ) -> None:
         try:
             if isinstance(got, Exception):
                 raise got
@@ -551,8 +585,8 @@ def grade_class(
             if not needs_judge(out):
                 continue
             key = (prep.group, case.name)
-            seen = costs.setdefault(key, [])
-            if judges is None or len(seen) < 3 or sum(seen[1:]) / len(seen[1:]) < CHEAP_JUDGE:
+            seen = self.costs.setdefault(key, [])
+            if self.judges is None or len(seen) < 3 or sum(seen[1:]) / len(seen[1:]) < CHEAP_JUDGE:
                 # cheap (or not measured yet; the first run pays imports, so it does not count): here
                 from grader.evaluate import judge_case
 
@@ -562,12 +596,14 @@ def grade_class(
                 )
                 seen.append(time.perf_counter() - t0)
             else:  # a case that runs a model: on another core
-                f = judges.submit(prep.group, case.name, options.seed, lr.sub.learner, out.outputs)
-                verdicts[f] = (lr, prep, case.name)
+                f = self.judges.submit(
+                    prep.group, case.name, self.options.seed, lr.sub.learner, out.outputs
+                )
+                self.verdicts[f] = (lr, prep, case.name)
                 lr.waiting += 1
         lr.waiting -= 1
 
-    def verdict_done(fut: Future, lr: _Learner, prep: Prepared, case: str) -> None:
+    def on_verdict_done(self, fut: Future, lr: _Learner, prep: Prepared, case: str) -> None:
         try:
             prep.verdicts[case] = fut.result()
         except Exception as exc:
@@ -578,25 +614,37 @@ def grade_class(
             prep.result.message = f"a judge failed: {exc}"
         lr.waiting -= 1
 
-    refill()
-    while tasks or verdicts:
-        done, _ = wait([*tasks, *verdicts], return_when=FIRST_COMPLETED)
-        for fut in done:
-            if fut in tasks:
-                entry = tasks.pop(fut)
-                entry_done(fut, entry)
-                lr = entry[0][0]
-            else:
-                lr, prep, case = verdicts.pop(fut)
-                verdict_done(fut, lr, prep, case)
-            if lr.waiting == 0 and lr.sub.learner not in results:
-                for g in groups:
-                    p = lr.preps[g]
-                    if p.cases and p.result.status in (GRADED, GRADER_ERROR):
-                        status, message = p.result.status, p.result.message
-                        p.result = judge(p, options)
-                        if status == GRADER_ERROR:
-                            p.result.status, p.result.message = status, message
-                finish(lr)
-        refill()
-    return [results[s.learner] for s in subs if s.learner in results]
+    def score(self, lr: _Learner) -> None:
+        """Every reply and verdict of the learner is in: score each group, then finish."""
+        for g in self.groups:
+            p = lr.preps[g]
+            if p.cases and p.result.status in (GRADED, GRADER_ERROR):
+                status, message = p.result.status, p.result.message
+                p.result = score_group(p)
+                if status == GRADER_ERROR:
+                    p.result.status, p.result.message = status, message
+        self.finish(lr)
+
+    def finish(self, lr: _Learner) -> None:
+        levels = [iso.get("level", "minimal") for iso in lr.isolation]
+        weakest = min(levels, key=LEVELS.index) if levels else ""
+        detail = next((sandbox.describe(i) for i in lr.isolation if i.get("level") == weakest), "")
+        res = Result(
+            lr.sub.learner,
+            lr.sub.entry,
+            {g: lr.preps[g].result for g in self.groups},
+            problems=list(lr.sub.problems),
+            isolation=weakest,
+            isolation_detail=detail,
+            seed=self.options.seed,
+            execution_time=round(time.monotonic() - lr.start, 3),
+            fingerprint=lr.fingerprint,
+            graded=not lr.sub.unreadable,
+        )
+        self.results[lr.sub.learner] = res
+        if self.journal and not any(g.status == GRADER_ERROR for g in res.groups.values()):
+            self.journal.append(
+                res.to_dict()
+            )  # a grader failure is not a grade: a rerun tries again
+        if self.progress:
+            self.progress(res, False)
