@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -163,7 +164,10 @@ def nbgrader(learners: dict[str, dict[str, str]], k: int, work: Path) -> tuple[f
     from grader.verbs.nbgrader import main as make_course
 
     course = work / "course"
-    make_course(out=course)
+    with contextlib.redirect_stdout(
+        sys.stderr
+    ):  # its "wrote <temporary folder>" lines are progress
+        make_course(out=course)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(
         [str(bin_dir / "nbgrader"), "generate_assignment", "normlab", "--force"],
