@@ -93,7 +93,10 @@ def test_summary_reads_the_4096x768_rows(bench):
         row("F.layer_norm compiled", 10.0),
     ]
     text = "\n".join(bench.summary(rows))
-    assert "eager Function 3.00x F.layer_norm" in text
-    assert "compiled Function 1.50x F.layer_norm (target <= 1.3x)" in text
+    assert "eager Function 3.00x F.layer_norm; target <= 5x met (2.00x to spare)" in text
+    assert (
+        "compiled Function 1.50x F.layer_norm; target <= 1.3x NOT met (0.20x over, 1.15x the target)"
+        in text
+    )
     assert "compiled F.layer_norm 1.25x F.layer_norm; the compiled Function is 1.20x that" in text
     assert bench.summary(rows[2:]) == []  # no baseline, no ratios
