@@ -1,7 +1,7 @@
 """Parent-side judging of hidden cases, shared by every way of running them.
 
 - ``judge_case`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
-  runs in this process, on CPU) and calls the case's judge. The grader's scheduler calls it with outputs that came
+  runs in this process, on CPU) and calls the case's judge. The grading loop (grader/grading.py) calls it with outputs that came
   back over the wire from a sandboxed worker.
 - ``run_inprocess`` calls the drivers on a module *in this process*. Only for trusted code: the references and
   mutants (selfcheck, `grader audit`) and nbgrader's hidden test cells (which run in the learner's own kernel,
