@@ -58,8 +58,6 @@ WHERE: dict[str, str] = {
     "histograms.8": "activation_stats",
 }
 
-_FAN_UNIFORM = "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s."
-
 # Exercise id -> its levels, level 1 first.
 LEVELS: dict[str, tuple[str, ...]] = {
     "layer_norm.1": (
@@ -166,8 +164,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "initializers.6": (
         "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
         "Structure: fans from calculate_fan_in_and_fan_out, std = gain * sqrt(2 / (fan_in + fan_out)); "
-        + _FAN_UNIFORM
-        + " Then fill with your uniform_ and pass the generator on.",
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then fill with your uniform_ and pass the generator on.",
     ),
     "initializers.7": (
         "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
@@ -181,8 +178,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "initializers.9": (
         "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
         "Structure: fan = _calculate_correct_fan(tensor, mode); gain = calculate_gain(nonlinearity, a); "
-        + _FAN_UNIFORM
-        + " Then your uniform_ with the generator.",
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then your uniform_ with the generator.",
     ),
     "initializers.10": (
         "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
@@ -191,7 +187,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
     ),
     "initializers.11": (
         "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
-        "Structure: fan_in from calculate_fan_in_and_fan_out; " + _FAN_UNIFORM,
+        "Structure: fan_in from calculate_fan_in_and_fan_out; "
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s.",
     ),
     "initializers.12": (
         "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
