@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,7 +408,9 @@ def reference_in(text: str, refs: list[Reference]) -> list[str]:
     flat = "".join(text.split()).lower()
     try:
         flat += "\n" + "\n".join(
-            canonical(n) for n in ast.walk(ast.parse(text)) if isinstance(n, ast.expr)
+            canonical(n)
+            for n in ast.walk(ast.parse(textwrap.dedent(text)))
+            if isinstance(n, ast.expr)
         )
     except SyntaxError:
         pass
