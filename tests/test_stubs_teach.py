@@ -171,3 +171,21 @@ def test_a_capped_release_holds_no_higher_level_and_no_compact_formula(tmp_path,
     )
     leaks = [str(leak) for leak in check(out, max_hint_level=cap)]
     assert any(f"hint level {cap + 1} of layer_norm.2" in leak for leak in leaks), leaks
+
+
+def test_nbgrader_notebooks_honour_the_cap():
+    from grader.notebooks import group_notebook
+
+    def text(nb: dict) -> str:
+        return "".join("".join(c["source"].split()) for c in nb["cells"])
+
+    full, capped, none = (group_notebook("layer_norm", cap) for cap in (None, 2, 0))
+    level3 = "".join(hint_levels.LEVELS["layer_norm.2"][2].split())
+    assert level3 in text(full)
+    assert level3 not in text(capped)
+    assert "".join(hint_levels.LEVELS["layer_norm.2"][1].split()) in text(capped)
+    assert "Hintlevel" not in text(none)
+    markdown = [c for c in capped["cells"] if c["cell_type"] == "markdown"]
+    assert "".join(COMPACT.split()) not in text(
+        {"cells": markdown}
+    )  # code cells: the source notebook's
