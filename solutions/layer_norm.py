@@ -107,7 +107,7 @@ def layer_norm_backward(
               element i of x, gamma and beta; the relative error max|analytic - numeric| /
               (max|analytic| + max|numeric|) should be < 1e-7 (1e-3 means a wrong term, not
               rounding). An invariance to test as well: out does not change when a sample's x shifts
-              by a constant, so each sample's dx sums to 0 (the Example).
+              by a constant, so each sample's dx sums to 0, whatever dout and gamma are.
     Example:
         >>> x = np.array([[1.0, 2.0, 4.0]])
         >>> out, cache = layer_norm_forward(x, np.ones(3), np.zeros(3))

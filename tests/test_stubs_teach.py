@@ -165,6 +165,16 @@ def test_a_capped_release_holds_no_higher_level_and_no_compact_formula(tmp_path,
         for t in texts[cap:]:
             assert "".join(t.split())[:60] not in everything
     assert "".join(COMPACT.split()) not in everything
+    asked = subprocess.run(
+        [sys.executable, "-m", "tests.hint_levels", "layer_norm.2", str(cap + 1)],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert f"Hint level {cap} [layer_norm.2]" in asked.stdout
+    assert f"the last hint level in this release ({cap})" in asked.stdout
     # a level above the cap slipped into the bundle is a leak
     (out / "exercises" / "notes.py").write_text(
         repr(hint_levels.LEVELS["layer_norm.2"][cap]) + "\n"
