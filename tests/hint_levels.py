@@ -56,6 +56,27 @@ WHERE: dict[str, str] = {
     "histograms.6": "plot_histogram_overlay",
     "histograms.7": "plot_histogram_heatmap",
     "histograms.8": "activation_stats",
+    # groups built alongside this module (issue #16's labs, issue #18's Triton kernel): their levels wait here
+    "labs.1": "make_distributions",
+    "labs.2": "normalize_per_sample",
+    "labs.3": "plot_distributions",
+    "labs.4": "max_grad_vs_eps",
+    "labs.5": "plot_grad_vs_eps",
+    "labs.6": "make_ln_net",
+    "labs.7": "train_losses",
+    "labs.8": "plot_loss_curves",
+    "labs.9": "layer_norm_rows_loop",
+    "labs.10": "layer_norm_torch_ops",
+    "layer_norm_triton.1": "_layer_norm_fwd_kernel",
+    "layer_norm_triton.2": "_layer_norm_bwd_dx_kernel",
+    "layer_norm_triton.3": "_layer_norm_bwd_dwdb_kernel",
+    "layer_norm_triton.4": "layer_norm_fwd",
+    "layer_norm_triton.5": "layer_norm_bwd",
+    "layer_norm_triton.6": "LayerNormTritonFunction.forward",
+    "layer_norm_triton.7": "LayerNormTritonFunction.backward",
+    "layer_norm_triton.8": "TritonLayerNorm.__init__",
+    "layer_norm_triton.9": "TritonLayerNorm.forward",
+    "layer_norm_triton.10": "TritonLayerNorm.extra_repr",
 }
 
 # Exercise id -> its levels, level 1 first.
@@ -244,6 +265,104 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "Structure: register a hook on every nn.Linear and every module whose class is named LayerNorm, "
         "storing (mean, std) of the output by module name; run model(x) under torch.no_grad(); remove "
         "the handles in a finally block.",
+    ),
+    "labs.1": (
+        "One seeded generator for all four samples: the same seed gives the same arrays.",
+        "Structure: rng = np.random.default_rng(seed); rng.normal, rng.uniform, rng.exponential; for the "
+        "bimodal sample, pick a bump per value at random (rng.integers or rng.random) and draw from it.",
+    ),
+    "labs.2": (
+        "Every row is one sample: its own mean and variance, then gamma and beta set the new std and mean.",
+        "Structure: mean and var over axis -1 with keepdims=True; (x - mean) / sqrt(var + eps); then "
+        "gamma * ... + beta; return a new array.",
+    ),
+    "labs.3": (
+        "A 2 x 4 grid: raw samples on top, the same samples after normalize_per_sample below.",
+        "Structure: fig, axes = plt.subplots(2, 4); for column j, axes[0, j].hist(raw.ravel()) and "
+        "axes[1, j].hist(normalized.ravel()); titles name the distribution; return fig.",
+    ),
+    "labs.4": (
+        "The gradient carries a factor 1 / sqrt(var + eps): on near-constant rows eps decides its size.",
+        "Structure: in float64, for each eps compute dL/dx (your layer_norm_backward with gamma 1, or "
+        "torch autograd on float64 tensors), take np.abs(...).max(), collect one number per eps.",
+    ),
+    "labs.5": (
+        "Log-log axes turn a power law into a straight line: 1 / sqrt(eps) has slope -1/2.",
+        "Structure: one ax.plot(eps_values, values, label=label) per curve; ax.set_xscale('log'), "
+        "ax.set_yscale('log'); ax.legend(); return the Figure.",
+    ),
+    "labs.6": (
+        "The LayerNorm's gain (weight) scales every normalized activation: 0.1, 1 or 10 at the start.",
+        "Structure: build the layers as the docstring lists them (with a torch.manual_seed(seed) first), "
+        "then fill the LayerNorm's weight with gamma_init under torch.no_grad().",
+    ),
+    "labs.7": (
+        "The loss of every step, not of every epoch: the curve shows the first steps' dynamics.",
+        "Structure: SGD(model.parameters(), lr); model.train(); loop over batches (restart the loader "
+        "when it runs out) until num_steps: zero_grad, loss = NLLLoss, backward, step, keep loss.item().",
+    ),
+    "labs.8": (
+        "One labelled line per gamma start on one axes: the legend says which is which.",
+        "Structure: fig, ax = plt.subplots(); ax.plot(range(len(losses)), losses, label=label) per "
+        "curve; axis labels; ax.legend(); return fig.",
+    ),
+    "labs.9": (
+        "The slow baseline on purpose: Python runs one row at a time.",
+        "Structure: out = np.empty_like(x, dtype=float); for i, row in enumerate(x): its mean, its "
+        "variance from row - mean, out[i] = gamma * (row - mean) / sqrt(var + eps) + beta.",
+    ),
+    "labs.10": (
+        "The same normalization in torch: every op runs over the whole tensor.",
+        "Structure: mean and var over dim -1 with keepdim=True (var unbiased=False, or from x - mean); "
+        "(x - mean) * torch.rsqrt(var + eps) * weight + bias.",
+    ),
+    "layer_norm_triton.1": (
+        "One program per row: it walks the row in BLOCK_SIZE chunks, so any N fits.",
+        "Structure: pass 1 sums x (masked loads, float32) for the mean; pass 2 sums (x - mean)**2 for the "
+        "variance; store mean and rstd; pass 3 writes (x - mean) * rstd * weight + bias.",
+    ),
+    "layer_norm_triton.2": (
+        "The gradient is your layer_norm.2 derivation; the kernel only decides where each sum happens.",
+        "Structure: per row, one pass for the two row sums the derivation needs (of dxhat and of "
+        "dxhat * xhat, masked lanes contributing 0), one pass to write dx; add dy * xhat and dy into "
+        "this program's partial rows for dweight and dbias.",
+    ),
+    "layer_norm_triton.3": (
+        "dweight and dbias are column sums over the G partial rows: sum them in a fixed order.",
+        "Structure: one program per column block; loop over the G rows, accumulate in float32, store.",
+    ),
+    "layer_norm_triton.4": (
+        "The host side: allocate the outputs, choose a block size, launch one program per row.",
+        "Structure: y = torch.empty_like(x); mean and rstd (M,) float32; BLOCK_SIZE a power of 2 "
+        "(triton.next_power_of_2, capped); kernel[(M,)](...); return y, mean, rstd.",
+    ),
+    "layer_norm_triton.5": (
+        "The backward on the host: dx per row, dweight/dbias via G partial rows, then their column sums.",
+        "Structure: allocate dx and the (G, N) float32 partial buffers; launch the dx kernel on G programs, "
+        "then the column-sum kernel; cast to the inputs' dtypes.",
+    ),
+    "layer_norm_triton.6": (
+        "The autograd.Function flattens x to (M, N) and calls your host forward.",
+        "Structure: x2 = x.reshape(-1, N); y, mean, rstd = layer_norm_fwd(...); "
+        "ctx.save_for_backward(x2, weight, mean, rstd); return y reshaped to x's shape.",
+    ),
+    "layer_norm_triton.7": (
+        "backward reshapes dy like forward did and hands everything to layer_norm_bwd.",
+        "Structure: dy to (M, N); dx, dweight, dbias = layer_norm_bwd(...); return dx in x's shape and "
+        "dtype, the parameter gradients (or None), and None for eps.",
+    ),
+    "layer_norm_triton.8": (
+        "The same constructor as torch.nn.LayerNorm over the last dim.",
+        "Structure: normalized_shape as a 1-tuple; nn.Parameter(torch.ones/zeros(...)) or "
+        "register_parameter(name, None).",
+    ),
+    "layer_norm_triton.9": (
+        "Check x's last dim, then call LayerNormTritonFunction.apply.",
+        "Structure: a ValueError naming the shapes when x.shape[-1] differs; apply(x, weight, bias, eps).",
+    ),
+    "layer_norm_triton.10": (
+        "The same text as repr(torch.nn.LayerNorm(...)) shows inside the parentheses.",
+        "Structure: an f-string of normalized_shape, eps, elementwise_affine and whether there is a bias.",
     ),
 }
 
