@@ -4,6 +4,12 @@ A solution *body* is found by structure, not text: every solution region of solu
 statements normalised (docstrings dropped, every identifier and constant replaced by a placeholder numbered in
 order of appearance, so renaming variables or reformatting does not hide it) and searched for in every function
 and module body of every .py file and notebook code cell of the bundle, as a run of consecutive statements.
+
+A stub must not carry its reference's answer in prose either (``reference_material``): every distinctive
+expression a solution region computes or its comments write (as plain-text math: ``a.mean(axis=1)`` reads as
+``mean(a)``), and every run of SHINGLE words of its comments (the reference's implementation plan), is searched
+for in the bundle's exercises/; the reference's formulas anywhere else in the bundle only inside the hint levels
+that ``--max-hint-level`` keeps, and no text of a level above it at all.
 """
 
 from __future__ import annotations

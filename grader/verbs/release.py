@@ -1,10 +1,10 @@
-"""`python -m grader release --out DIR [--force]`: the learner bundle, then the leak check over it.
+"""`python -m grader release --out DIR [--force] [--max-hint-level N]`: the learner bundle, then the leak check.
 
 The bundle holds what a learner needs and nothing an instructor keeps: the stubs in exercises/ (plus the
 provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
 pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
-own tests. The leak check (grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle
-is removed.
+own tests. With ``--max-hint-level N`` its tests/hint_levels.py holds hint levels 1..N only. The leak check
+(grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle is removed.
 """
 
 from __future__ import annotations
