@@ -4,12 +4,20 @@ A solution *body* is found by structure, not text: every solution region of solu
 statements normalised (docstrings dropped, every identifier and constant replaced by a placeholder numbered in
 order of appearance, so renaming variables or reformatting does not hide it) and searched for in every function
 and module body of every .py file and notebook code cell of the bundle, as a run of consecutive statements.
+
+A stub must not carry its reference's answer in prose either (``reference_material``): every distinctive
+expression a solution region computes or its comments write (as plain-text math: ``a.mean(axis=1)`` reads as
+``mean(a)``), and every run of SHINGLE words of its comments (the reference's implementation plan), is searched
+for in the bundle's exercises/; the reference's formulas anywhere else in the bundle only inside the hint levels
+that ``--max-hint-level`` keeps, and no text of a level above it at all.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +161,8 @@ def public_cases(group: str, root: Path = ROOT) -> set[str]:
     return set(getattr(importlib.import_module(f"tests.test_{group}"), "STORED", {}))
 
 
-def check(bundle: Path, root: Path = ROOT) -> list[Leak]:
-    leaks: list[Leak] = []
+def check(bundle: Path, root: Path = ROOT, max_hint_level: int | None = None) -> list[Leak]:
+    leaks: list[Leak] = _hint_level_leaks(bundle, max_hint_level)
     for rel in FORBIDDEN_PATHS:
         if (bundle / rel).exists():
             leaks.append(Leak(rel, "instructor-only path present"))
@@ -188,3 +196,232 @@ def check(bundle: Path, root: Path = ROOT) -> list[Leak]:
                 Leak(str(npz.relative_to(bundle)), f"stores cases that are not public: {extra}")
             )
     return leaks
+
+
+def _hint_level_leaks(bundle: Path, cap: int | None) -> list[Leak]:
+    """The stubs carry no reference formula or plan; with a cap, no text of a hint level above it is anywhere in
+    the bundle, and the reference's formulas appear only in the hint levels the cap keeps."""
+    from exercises.feedback.hint_levels import LEVELS
+
+    refs = reference_material()
+    allowed = {" ".join(t.split()) for texts in LEVELS.values() for t in texts[: cap or None]}
+    hidden = [
+        (ex_id, level, " ".join(t.split()))
+        for ex_id, texts in LEVELS.items()
+        for level, t in enumerate(texts, start=1)
+        if cap is not None and level > cap
+    ]
+    leaks = []
+    for path in sorted(bundle.rglob("*")):
+        if not path.is_file() or path.suffix not in (
+            ".py",
+            ".md",
+            ".ipynb",
+            ".txt",
+            ".toml",
+            ".cfg",
+        ):
+            continue
+        rel = str(path.relative_to(bundle))
+        text = path.read_text(errors="replace")
+        strings = [text]
+        if path.suffix == ".py":
+            try:
+                strings += [
+                    n.value
+                    for n in ast.walk(ast.parse(text))
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
+            except SyntaxError:
+                pass
+        flat = " ".join(" ".join(strings).split())
+        for ex_id, level, t in hidden:
+            if t[:80] in flat:
+                leaks.append(
+                    Leak(rel, f"hint level {level} of {ex_id} (above --max-hint-level {cap})")
+                )
+        if rel.startswith("exercises/") and rel != "exercises/feedback/hint_levels.py":
+            found = reference_in(text, refs)
+        else:  # hint levels the cap keeps may give the compact result; nothing else may
+            if path.suffix == ".py":
+                try:
+                    tree = _DropStrings(allowed).visit(ast.parse(text))
+                    text = ast.unparse(tree)
+                except SyntaxError:
+                    pass
+            found = [f for f in reference_in(text, refs) if ": formula " in f]
+        leaks += [Leak(rel, f"reference {f}") for f in found if not _allowed_reference(f)]
+    return leaks
+
+
+class _DropStrings(ast.NodeTransformer):
+    def __init__(self, drop: set[str]) -> None:
+        self.drop = drop
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, str) and " ".join(node.value.split()) in self.drop:
+            return ast.copy_location(ast.Constant(value=""), node)
+        return node
+
+
+# Reference formulas a stub may carry: they are the specification of the exercise, not its derivation.
+ALLOWED_REFERENCE = {
+    "sqrt(2/(1+negative_slope**2))": "torch.nn.init.calculate_gain's documented gain for leaky_relu",
+}
+
+
+def _allowed_reference(found: str) -> bool:
+    return any(found.endswith(f"formula {f}") for f in ALLOWED_REFERENCE)
+
+
+# --- the reference's distinctive expressions and plan, which a stub must never carry -----------------------------
+
+# Calls that do not change what a formula says (dtype casts, views), dropped when a formula is canonicalised.
+_TRANSPARENT = {
+    "astype",
+    "to",
+    "reshape",
+    "view",
+    "flatten",
+    "unsqueeze",
+    "float",
+    "double",
+    "contiguous",
+}
+MIN_OPS = (
+    4  # an expression with this many operators and calls, over 2 names or more, is distinctive
+)
+SHINGLE = (
+    8  # this many consecutive words of a comment in a solution region count as the reference's plan
+)
+
+
+class _Math(ast.NodeTransformer):
+    """Rewrite code into the plain-text math of a docstring: ``a.mean(axis=1)`` and ``np.mean(a)`` -> ``mean(a)``,
+    casts and views dropped, keyword arguments dropped, integral floats as ints."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in _TRANSPARENT:
+                return func.value
+            root = func.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            module = isinstance(root, ast.Name) and root.id in ("np", "torch", "math", "F", "nn")
+            args = node.args if module else [func.value, *node.args]
+            return ast.Call(func=ast.Name(id=func.attr, ctx=ast.Load()), args=args, keywords=[])
+        return ast.Call(func=func, args=node.args, keywords=[])
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, float) and node.value.is_integer():
+            return ast.Constant(value=int(node.value))
+        return node
+
+
+def _ops(tree: ast.AST) -> tuple[int, int]:
+    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Call) for n in ast.walk(tree))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return ops, len(names)
+
+
+def canonical(expr: ast.expr) -> str:
+    """An expression as whitespace-free, lower-case plain-text math."""
+    import copy
+
+    tree = ast.fix_missing_locations(_Math().visit(copy.deepcopy(expr)))
+    return "".join(ast.unparse(tree).split()).lower()
+
+
+def _distinctive(expr: ast.expr) -> str | None:
+    tree = _Math().visit(ast.parse(ast.unparse(expr), mode="eval").body)
+    ops, names = _ops(tree)
+    return canonical(expr) if ops >= MIN_OPS and names >= 2 else None
+
+
+def _comment_formulas(comment: str) -> list[str]:
+    """Distinctive ``name = expression`` formulas written in prose (comments): the longest expression that
+    parses after each ``=``."""
+    found = []
+    for m in re.finditer(r"(?<![=<>!])=(?!=)", comment):
+        tail = comment[m.end() : m.end() + 240]
+        for end in range(len(tail), 0, -1):
+            try:
+                expr = ast.parse(tail[:end].strip(), mode="eval").body
+            except SyntaxError:
+                continue
+            parts = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+            found += [f for f in map(_distinctive, parts) if f is not None]
+            break
+    return found
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower())
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the reference of one exercise says that its stub must not: formulas and plan phrases."""
+
+    ex_id: str
+    formulas: frozenset[str]
+    shingles: frozenset[tuple[str, ...]]
+
+
+def reference_material(root: Path = ROOT) -> list[Reference]:
+    """Per exercise region of solutions/: the canonical form of every distinctive expression its code computes or
+    its comments write, and every SHINGLE-word run of its comments (the reference's implementation plan)."""
+    import io
+    import tokenize
+
+    refs = []
+    for path in sorted((root / "solutions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        source = path.read_text()
+        tree = ast.parse(source)
+        comments: dict[int, str] = {}
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+        for begin, end, ex_id, _ in regions(source):
+            if not ex_id:
+                continue
+            formulas: set[str] = set()
+            for stmt in _statements_within(tree, begin + 1, end + 1):
+                for node in ast.walk(stmt):
+                    value = getattr(node, "value", None)
+                    if (
+                        isinstance(node, ast.Assign | ast.AugAssign | ast.Return)
+                        and value is not None
+                    ):
+                        if (form := _distinctive(value)) is not None:
+                            formulas.add(form)
+            text = " ".join(comments[i] for i in sorted(comments) if begin + 1 < i < end + 1)
+            formulas.update(_comment_formulas(text))
+            words = _words(text)
+            shingles = {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+            refs.append(Reference(ex_id, frozenset(formulas), frozenset(shingles)))
+    return refs
+
+
+def reference_in(text: str, refs: list[Reference]) -> list[str]:
+    """What of the reference material ``text`` (a stub, a bundle file) carries, one line per find."""
+    flat = "".join(text.split()).lower()
+    try:
+        flat += "\n" + "\n".join(
+            canonical(n)
+            for n in ast.walk(ast.parse(textwrap.dedent(text)))
+            if isinstance(n, ast.expr)
+        )
+    except SyntaxError:
+        pass
+    words = _words(text)
+    runs = {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    found = []
+    for ref in refs:
+        found += [f"{ref.ex_id}: formula {f}" for f in sorted(ref.formulas) if f in flat]
+        found += [f"{ref.ex_id}: plan '{' '.join(s)}'" for s in sorted(ref.shingles & runs)[:1]]
+    return found

@@ -66,8 +66,27 @@ def _cell(cell_type: str, source: str, meta: dict | None = None) -> dict:
     return cell
 
 
-def group_notebook(group: str) -> dict:
-    """The nbgrader source notebook of one exercise group (a plain nbformat-4 dict)."""
+def hint_cell(ex_ids: list[str], max_hint_level: int | None = None) -> dict | None:
+    """A markdown cell with the hint levels (exercises/feedback/hint_levels.py) of ``ex_ids``, each folded until asked for;
+    levels above ``max_hint_level`` are left out."""
+    from exercises.feedback.hint_levels import LEVELS
+
+    parts = []
+    for ex_id in ex_ids:
+        texts = LEVELS.get(ex_id, ())[:max_hint_level]
+        if not texts:
+            continue
+        parts.append(f"**Stuck on `{ex_id}`?** Open one hint level at a time.\n")
+        parts += [
+            f"<details><summary>Hint level {i}</summary>\n\n{t}\n\n</details>\n"
+            for i, t in enumerate(texts, start=1)
+        ]
+    return _cell("markdown", "\n".join(parts)) if parts else None
+
+
+def group_notebook(group: str, max_hint_level: int | None = None) -> dict:
+    """The nbgrader source notebook of one exercise group (a plain nbformat-4 dict); each solution cell is
+    followed by the hint levels of its exercises, up to ``max_hint_level`` (None: all)."""
     from grader.cases import load_cases
     from grader.points import POINTS
 
@@ -75,6 +94,7 @@ def group_notebook(group: str) -> dict:
     lines = source.splitlines()
     tree = ast.parse(source)
     spans = [(b + 1, e + 1) for b, e, _, _ in regions(source)]
+    ids = {b + 1: ex_id for b, _, ex_id, _ in regions(source) if ex_id}
     cells = [
         _cell(
             "markdown",
@@ -101,6 +121,9 @@ def group_notebook(group: str) -> dict:
                 setup = []
             n += 1
             cells.append(_cell("code", text, _meta("solution", f"{group}-{n}")))
+            mine = [ids[a] for a in sorted(ids) if first <= a <= node.end_lineno]
+            if max_hint_level != 0 and (hints := hint_cell(mine, max_hint_level)):
+                cells.append(hints)
         else:
             setup.append(text)
     if setup:
@@ -146,8 +169,11 @@ def group_notebook(group: str) -> dict:
     }
 
 
-def build_course(out: Path, assignment: str = "normlab") -> list[Path]:
-    """Write nbgrader_config.py and source/<assignment>/<group>.ipynb for every group with hidden cases."""
+def build_course(
+    out: Path, assignment: str = "normlab", max_hint_level: int | None = None
+) -> list[Path]:
+    """Write nbgrader_config.py and source/<assignment>/<group>.ipynb for every group with hidden cases (hint
+    levels up to ``max_hint_level``; 0: none)."""
     import nbformat
 
     out.mkdir(parents=True, exist_ok=True)
@@ -156,7 +182,7 @@ def build_course(out: Path, assignment: str = "normlab") -> list[Path]:
     for group in GROUPS:
         if not (ROOT / "grader" / "hidden" / f"test_{group}.py").exists():
             continue
-        nb = nbformat.from_dict(group_notebook(group))
+        nb = nbformat.from_dict(group_notebook(group, max_hint_level))
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"{group}-{i}"
         nbformat.validate(nb)

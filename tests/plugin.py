@@ -58,6 +58,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="implementation under test: exercises (default), solutions, grader.mutants.<name>, "
         "or a folder holding the graded files",
     )
+    group.addoption(
+        "--hint-level",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stuck? failures also show hint levels 1..N of the exercise they concern "
+        "(exercises/feedback/hint_levels.py; `python -m exercises.hints` lists them)",
+    )
 
 
 def _impl(config: pytest.Config) -> str:
@@ -198,11 +206,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     status = None
     if _is_stub_error(exc) and _impl(item.config) == "exercises":
         status, longrepr = _NOTIMPL, f"NOT IMPLEMENTED YET: {exc}"
+        _not_implemented_ids.update(dict.fromkeys(_ids(item, str(exc))))
     elif isinstance(exc, Feedback):
         longrepr = f"{item.nodeid}\n{exc}"
         notes = getattr(exc, "__notes__", None)  # e.g. hypothesis' "Falsifying example: ..."
         if notes:
             longrepr += "\n" + "\n".join(notes)
+        longrepr += _hint_levels(item, longrepr)
     else:
         return None
     rep = pytest.TestReport(
@@ -220,6 +230,42 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     if status:
         rep.normlab = status
     return rep
+
+
+_levels_shown: set[str] = set()
+_not_implemented_ids: dict[str, None] = {}  # ordered set: the exercise ids of stubs met in this run
+
+
+def _group(item: pytest.Item) -> str:
+    return next((g for g in GROUPS if item.get_closest_marker(g)), "")
+
+
+def _ids(item: pytest.Item, text: str) -> list[str]:
+    from exercises.feedback import hint_levels
+
+    return hint_levels.exercise_ids(text, _group(item))
+
+
+def _hint_levels(item: pytest.Item, text: str) -> str:
+    """Hint levels 1..--hint-level of the exercises a failure concerns (each shown once per run); at level 0,
+    one line saying how to ask for level 1."""
+    from exercises.feedback import hint_levels
+
+    group, ids = _group(item), _ids(item, text)
+    level = item.config.getoption("--hint-level")
+    if not ids:
+        return ""
+    if level <= 0:
+        asks = " or ".join(f"`python -m exercises.hints {i}`" for i in ids)
+        return f"\nStuck? `pytest -m {group} --hint-level 1` shows hint level 1; so does {asks}."
+    out = []
+    for ex_id in ids:
+        if ex_id in _levels_shown:
+            out.append(f"(hint levels of {ex_id}: shown above)")
+        else:
+            _levels_shown.add(ex_id)
+            out.append(hint_levels.render(ex_id, min(level, hint_levels.available(ex_id))))
+    return "\n" + "\n".join(out)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -281,3 +327,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             "  Stubs raise NotImplementedError: open exercises/<group>.py and replace them, "
             "one exercise id at a time; `pytest -m <group>` runs one group."
         )
+        tr.write_line(
+            "  Stuck? `pytest -m <group> --hint-level 1` adds hint level 1 of each exercise to its "
+            "failures (2, 3: more); `python -m exercises.hints` lists them without running tests."
+        )
+    level = config.getoption("--hint-level")
+    waiting = [i for i in _not_implemented_ids if i not in _levels_shown]
+    if level > 0 and waiting:
+        from exercises.feedback import hint_levels
+
+        tr.section(f"hint levels 1..{level} of the exercises not implemented yet", sep="-")
+        for ex_id in waiting:
+            _levels_shown.add(ex_id)
+            tr.write_line(hint_levels.render(ex_id, min(level, hint_levels.available(ex_id))))

@@ -263,7 +263,7 @@ def test_backward_matches_numerical_gradient(ln, shape, k):
         if not rel < 1e-7:
             raise Feedback(
                 f"{call}:\n  relative error {rel:.2e} against central differences "
-                f"(should be < 1e-7)\n  Check the formula in layer_norm_backward's docstring."
+                f"(should be < 1e-7)\n  Re-derive it stage by stage: layer_norm_backward's docstring, 'Formula'."
             )
 
 

@@ -27,9 +27,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d["force"],
         help="replace an existing source/<assignment>/ folder",
     )
+    parser.add_argument(
+        "--max-hint-level",
+        type=int,
+        default=d["max_hint_level"],
+        metavar="N",
+        help="notebooks show hint levels 1..N after each exercise (0: none); default: every level",
+    )
 
 
-def main(*, out: Path, assignment: str = "normlab", force: bool = False) -> int:
+def main(
+    *,
+    out: Path,
+    assignment: str = "normlab",
+    force: bool = False,
+    max_hint_level: int | None = None,
+) -> int:
     from grader.notebooks import build_course
 
     out = Path(out)
@@ -48,7 +61,7 @@ def main(*, out: Path, assignment: str = "normlab", force: bool = False) -> int:
             file=sys.stderr,
         )
         return 2
-    written = build_course(out, assignment)
+    written = build_course(out, assignment, max_hint_level)
     for path in written:
         print(f"nbgrader: wrote {path}")
     print(f"nbgrader: next: cd {out} && nbgrader generate_assignment {assignment}")

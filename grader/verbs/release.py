@@ -1,10 +1,11 @@
-"""`python -m grader release --out DIR [--force]`: the learner bundle, then the leak check over it.
+"""`python -m grader release --out DIR [--force] [--max-hint-level N]`: the learner bundle, then the leak check.
 
 The bundle holds what a learner needs and nothing an instructor keeps: the stubs in exercises/ (plus the
 provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
 pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
-own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). The leak check (grader/leakcheck.py) then proves it: a leak fails the release (exit 1) and the bundle
-is removed.
+own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). With ``--max-hint-level N`` its
+hint levels (exercises/feedback/hint_levels.py) hold levels 1..N only. The leak check (grader/leakcheck.py) then
+proves it: a leak fails the release (exit 1) and the bundle is removed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pathlib import Path
 
 from grader import ROOT
 
+HINT_LEVELS = Path(
+    "exercises/feedback/hint_levels.py"
+)  # cut to --max-hint-level levels in the bundle
 KIT_TESTS = (
     "kit"  # tests/kit/: the kit's own tests, never released; everything else under tests/ is
 )
@@ -31,10 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", default=d["force"], help="replace a non-empty --out folder"
     )
+    parser.add_argument(
+        "--max-hint-level",
+        type=int,
+        default=d["max_hint_level"],
+        metavar="N",
+        help="the bundle holds hint levels 1..N only (exercises/feedback/hint_levels.py); default: every level",
+    )
 
 
-def main(*, out: Path, force: bool = False) -> int:
+def main(*, out: Path, force: bool = False, max_hint_level: int | None = None) -> int:
     out = Path(out)
+    if max_hint_level is not None and max_hint_level < 0:
+        print(f"release: --max-hint-level must be 0 or more, got {max_hint_level}", file=sys.stderr)
+        return 2
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not force:
             print(
@@ -49,8 +63,8 @@ def main(*, out: Path, force: bool = False) -> int:
 
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.resolve().parent))
     try:
-        build(staging)
-        leaks = check(staging)
+        build(staging, max_hint_level=max_hint_level)
+        leaks = check(staging, max_hint_level=max_hint_level)
         if leaks:
             for leak in leaks:
                 print(f"release: LEAK {leak}", file=sys.stderr)
@@ -84,13 +98,53 @@ def _ignore_kit_tests(folder: str, names: list[str]) -> set[str]:
     return skip
 
 
-def build(dest: Path) -> None:
+def build(dest: Path, max_hint_level: int | None = None) -> None:
     shutil.copytree(ROOT / "exercises", dest / "exercises", ignore=_ignore)
     shutil.copytree(ROOT / "data", dest / "data", ignore=_ignore)
     shutil.copytree(ROOT / "tests", dest / "tests", ignore=_ignore_kit_tests)
+    levels = dest / HINT_LEVELS
+    if max_hint_level is not None:
+        levels.write_text(capped_hint_levels(max_hint_level))
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     shutil.copy2(ROOT / "grader" / "templates" / "README.learner.md", dest / "README.md")
     (dest / "pyproject.toml").write_text(learner_pyproject())
+
+
+def capped_hint_levels(cap: int) -> str:
+    """exercises/feedback/hint_levels.py with LEVELS cut to levels 1..cap and CAP = cap: the higher levels' text is gone."""
+    import ast
+    import pprint
+
+    from exercises.feedback.hint_levels import LEVELS
+
+    source = (ROOT / HINT_LEVELS).read_text()
+    lines = source.splitlines()
+    replace: dict[int, tuple[int, str]] = {}  # first line (0-based) -> (last line, new text)
+    for node in ast.parse(source).body:
+        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+        name = getattr(target, "id", None)
+        if name == "LEVELS":
+            capped = {k: tuple(v[:cap]) for k, v in LEVELS.items()}
+            text = "LEVELS: dict[str, tuple[str, ...]] = " + pprint.pformat(capped, width=110)
+        elif name == "CAP":
+            text = f"CAP: int | None = {cap}"
+        else:
+            continue
+        replace[node.lineno - 1] = (node.end_lineno - 1, text)
+    if len(replace) != 2:
+        raise RuntimeError(
+            "exercises/feedback/hint_levels.py: expected one LEVELS and one CAP assignment"
+        )
+    out, i = [], 0
+    while i < len(lines):
+        if i in replace:
+            last, text = replace[i]
+            out.append(text)
+            i = last + 1
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out) + "\n"
 
 
 def learner_pyproject() -> str:

@@ -1,0 +1,442 @@
+"""Progressive hints: for every exercise id, levels a learner asks for one at a time when stuck.
+
+Level 1 points at the concept, level 2 at the structure of a solution, level 3 (where there is one) may give the
+compact result. They complement the misconception hints (tests/hints.py), which the checks choose by themselves.
+
+Ask for them:
+
+    pytest -m layer_norm --hint-level 2            # failures show levels 1..2 of the exercises they concern
+    python -m exercises.hints layer_norm.2       # level 1 of one exercise, without running the tests
+    python -m exercises.hints layer_norm.2 3     # levels 1..3
+    python -m exercises.hints                    # every exercise id and how many levels it has
+
+Exercise ids are the ones in the stubs' ``NotImplementedError("Exercise <id>: ...")``. An instructor's release
+(``grader release --max-hint-level N``) holds the levels up to N only: higher ones are not in the bundle.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+
+# The highest level this copy holds (None: every level). `grader release --max-hint-level N` writes N here and
+# keeps only the levels up to N in LEVELS.
+CAP: int | None = None
+
+# Exercise id -> the function or method (qualified name) it lives in; failure messages name it.
+WHERE: dict[str, str] = {
+    "layer_norm.1": "layer_norm_forward",
+    "layer_norm.2": "layer_norm_backward",
+    "layer_norm_torch.1": "LayerNormFunction.forward",
+    "layer_norm_torch.2": "LayerNormFunction.backward",
+    "layer_norm_torch.3": "LayerNorm.__init__",
+    "layer_norm_torch.4": "LayerNorm.reset_parameters",
+    "layer_norm_torch.5": "LayerNorm.forward",
+    "layer_norm_torch.6": "LayerNorm.extra_repr",
+    "initializers.1": "calculate_fan_in_and_fan_out",
+    "initializers.2": "calculate_gain",
+    "initializers.3": "uniform_",
+    "initializers.4": "normal_",
+    "initializers.5": "constant_",
+    "initializers.6": "xavier_uniform_",
+    "initializers.7": "xavier_normal_",
+    "initializers.8": "_calculate_correct_fan",
+    "initializers.9": "kaiming_uniform_",
+    "initializers.10": "kaiming_normal_",
+    "initializers.11": "lecun_uniform_",
+    "initializers.12": "lecun_normal_",
+    "initializers.13": "orthogonal_",
+    "initializers.14": "sparse_",
+    "histograms.1": "get_weight_histogram",
+    "histograms.2": "HistogramTracker.__init__",
+    "histograms.3": "HistogramTracker.record",
+    "histograms.4": "HistogramTracker.counts",
+    "histograms.5": "train_and_track_weights",
+    "histograms.6": "plot_histogram_overlay",
+    "histograms.7": "plot_histogram_heatmap",
+    "histograms.8": "activation_stats",
+    # groups built alongside this module (issue #16's labs, issue #18's Triton kernel): their levels wait here
+    "labs.1": "make_distributions",
+    "labs.2": "normalize_per_sample",
+    "labs.3": "plot_distributions",
+    "labs.4": "max_grad_vs_eps",
+    "labs.5": "plot_grad_vs_eps",
+    "labs.6": "make_ln_net",
+    "labs.7": "train_losses",
+    "labs.8": "plot_loss_curves",
+    "labs.9": "layer_norm_rows_loop",
+    "labs.10": "layer_norm_torch_ops",
+    "layer_norm_triton.1": "_layer_norm_fwd_kernel",
+    "layer_norm_triton.2": "_layer_norm_bwd_dx_kernel",
+    "layer_norm_triton.3": "_layer_norm_bwd_dwdb_kernel",
+    "layer_norm_triton.4": "layer_norm_fwd",
+    "layer_norm_triton.5": "layer_norm_bwd",
+    "layer_norm_triton.6": "LayerNormTritonFunction.forward",
+    "layer_norm_triton.7": "LayerNormTritonFunction.backward",
+    "layer_norm_triton.8": "TritonLayerNorm.__init__",
+    "layer_norm_triton.9": "TritonLayerNorm.forward",
+    "layer_norm_triton.10": "TritonLayerNorm.extra_repr",
+}
+
+# Exercise id -> its levels, level 1 first.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "layer_norm.1": (
+        "Layer norm standardizes each sample on its own: the D = gamma.size features of one sample get "
+        "mean 0 and variance 1, then a learned per-feature scale (gamma) and shift (beta). Which axes of x "
+        "hold one sample's features? The trailing gamma.ndim ones; every other axis is a batch axis.",
+        "Structure: reduce over axes = the last gamma.ndim axes with keepdims=True, so that a statistic of "
+        "shape (N, 1) broadcasts back against x (N, D) with no reshape. Compute the mean, then the variance "
+        "from x minus that mean, then xhat, then gamma * xhat + beta. Do the arithmetic in float32 or wider "
+        "and cast the result to x's dtype once, at the end. Put in the cache what your backward will read.",
+        "Compact form: axes = tuple(range(x.ndim - gamma.ndim, x.ndim)); mu = mean over axes; "
+        "var = mean of (x - mu)**2 over axes; rstd = 1 / sqrt(var + eps); xhat = (x - mu) * rstd; "
+        "out = gamma * xhat + beta; cache = (xhat, rstd, gamma) plus the dtypes to return.",
+    ),
+    "layer_norm.2": (
+        "Backpropagation is the chain rule applied one stage at a time on the forward graph. Write your "
+        "forward as one line per stage (mu, xmu, var, rstd, xhat, out), then write the backward as the same "
+        "stages in reverse order, each line turning the gradient of a stage's output into gradients of its "
+        "inputs. Start at the easy end, out = gamma * xhat + beta: dbeta and dgamma are sums over the batch "
+        "axes, and dxhat = dout * gamma. test_backward_matches_numerical_gradient tells you when a version "
+        "is right.",
+        "Structure: x reaches xhat along three paths -- directly through xmu = x - mu, through the mean mu, "
+        "and through the variance var (which reads xmu). Walk back: drstd (sum over a sample of dxhat * "
+        "xmu), dvar (d rstd / d var = -rstd**3 / 2), dxmu (two uses of xmu: in xhat, with factor rstd, and "
+        "in var, with d var / d xmu = 2 * xmu / D -- add both), dmu (mu is subtracted from every element: "
+        "minus the sum of dxmu over the sample), and dx = dxmu + dmu / D (d mu / d x = 1 / D). Then "
+        "simplify with xmu * rstd = xhat: the mu path becomes a mean of dxhat, the var path a term in xhat.",
+        "Compact form, means over each sample's normalized axes (keepdims=True), dxhat = dout * gamma: "
+        "dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); the mean term is the path through "
+        "mu, the xhat term the path through var. The cache needs only xhat, rstd and gamma.",
+    ),
+    "layer_norm_torch.1": (
+        "The same normalization as layer_norm.1, written with torch tensor operations inside an "
+        "autograd.Function: forward computes the output and stores, on ctx, everything backward will need; "
+        "autograd calls your backward later with nothing else.",
+        "Structure: view x as (M, *normalized_shape) with x.reshape(-1, *shape) (M samples); reduce over "
+        "dims 1..k with keepdim=True; compute in torch.promote_types(x.dtype, torch.float32); variance from "
+        "x - mean; skip weight or bias when None; ctx.save_for_backward(the tensors backward reads) and "
+        "plain values (x's shape and dtype) as ctx attributes; return out reshaped to x's shape, in x's "
+        "dtype.",
+        "Compact form: x2 = x.reshape(-1, *shape).to(compute); mean = x2.mean(dims, keepdim=True); "
+        "var = ((x2 - mean)**2).mean(dims, keepdim=True); rstd = torch.rsqrt(var + eps); "
+        "xhat = (x2 - mean) * rstd; out = weight * xhat + bias; save xhat, rstd and weight.",
+    ),
+    "layer_norm_torch.2": (
+        "The derivation is the numpy one (layer_norm.2): do that exercise first, then translate. Here the "
+        "upstream gradient is grad_out, weight may be None (a scale of 1) and bias may be None, and "
+        "backward returns one gradient per input of forward -- None for eps and for inputs that need none "
+        "(ctx.needs_input_grad). Check every version with torch.autograd.gradcheck in float64.",
+        "Structure: x reaches the output through x - mean directly, through the mean and through the "
+        "variance; dx is the sum of the three contributions, and after simplifying it needs only dxhat = "
+        "grad_out * weight, xhat and rstd (saved by forward). Work on the (M, N) view, one row per sample: "
+        "per-sample sums and means go along dim 1 (keepdim=True), dweight and dbias are sums along dim 0 "
+        "reshaped to weight's shape.",
+        "Compact form, per sample over its N elements, dxhat = grad_out * weight: "
+        "dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); dweight = sum over samples of "
+        "grad_out * xhat; dbias = sum over samples of grad_out.",
+    ),
+    "layer_norm_torch.3": (
+        "A drop-in nn.LayerNorm: the same attributes and parameters as torch's, so that state_dict, repr "
+        "and optimizers see no difference.",
+        "Structure: an int normalized_shape becomes a 1-tuple; parameters are nn.Parameter(torch.empty("
+        "shape, device=device, dtype=dtype)); a missing one is registered with register_parameter(name, "
+        "None); finish with self.reset_parameters().",
+    ),
+    "layer_norm_torch.4": (
+        "A fresh LayerNorm computes the plain normalization: a scale of 1 and a shift of 0.",
+        "Structure: fill the existing parameters in place (nn.init.ones_, nn.init.zeros_), skipping those "
+        "that are None; never assign new Parameters here.",
+    ),
+    "layer_norm_torch.5": (
+        "The module only forwards to LayerNormFunction.apply with its own parameters and eps.",
+        "Structure: check x's trailing shape; with no weight the Function normalizes the last dim only, so "
+        "flatten the normalized dims (x.flatten(-k)), apply, and reshape back to x's shape.",
+    ),
+    "layer_norm_torch.6": (
+        "print(module) shows ClassName(extra_repr()): compare yours with repr(torch.nn.LayerNorm(...)).",
+        "Structure: an f-string of normalized_shape, eps, elementwise_affine and whether there is a bias.",
+    ),
+    "initializers.1": (
+        "fan_in is how many inputs feed one output unit, fan_out how many outputs one input feeds; for a "
+        "convolution every weight of the kernel window counts.",
+        "Structure: a weight is (out, in, *kernel); receptive field = product of the kernel sizes (1 for a "
+        "Linear); fan_in = in * field, fan_out = out * field; fewer than 2 dims is a ValueError.",
+    ),
+    "initializers.2": (
+        "The gain is the factor that makes a nonlinearity keep the variance of what passes through it.",
+        "Structure: a lookup by name (linear/conv/sigmoid: 1, tanh: 5/3, relu: sqrt(2), selu: 3/4, "
+        "leaky_relu: sqrt(2 / (1 + slope**2)) with slope 0.01 when param is None); an unknown name or a "
+        "bad param is a ValueError.",
+    ),
+    "initializers.3": (
+        "Fill the tensor the caller gave you; do not return a new one.",
+        "Structure: under torch.no_grad(), tensor.uniform_(a, b, generator=generator); return tensor.",
+    ),
+    "initializers.4": (
+        "Fill the tensor the caller gave you; do not return a new one.",
+        "Structure: under torch.no_grad(), tensor.normal_(mean, std, generator=generator); return tensor.",
+    ),
+    "initializers.5": (
+        "Fill the tensor the caller gave you; do not return a new one.",
+        "Structure: under torch.no_grad(), tensor.fill_(val); return tensor.",
+    ),
+    "initializers.6": (
+        "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
+        "Structure: fans from calculate_fan_in_and_fan_out, std = gain * sqrt(2 / (fan_in + fan_out)); "
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then fill with your uniform_ and pass the generator on.",
+    ),
+    "initializers.7": (
+        "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
+        "Structure: fans from calculate_fan_in_and_fan_out, std = gain * sqrt(2 / (fan_in + fan_out)), "
+        "then your normal_(tensor, 0, std, generator).",
+    ),
+    "initializers.8": (
+        "Kaiming keeps one direction's variance: the forward pass (fan_in) or the backward pass (fan_out).",
+        "Structure: validate mode (ValueError naming the valid choices), then return the matching fan.",
+    ),
+    "initializers.9": (
+        "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
+        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = calculate_gain(nonlinearity, a); "
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then your uniform_ with the generator.",
+    ),
+    "initializers.10": (
+        "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
+        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = calculate_gain(nonlinearity, a); "
+        "then your normal_ with std (a standard deviation, not a variance).",
+    ),
+    "initializers.11": (
+        "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
+        "Structure: fan_in from calculate_fan_in_and_fan_out; "
+        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s.",
+    ),
+    "initializers.12": (
+        "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
+        "Structure: fan_in from calculate_fan_in_and_fan_out; std = 1 / sqrt(fan_in); your normal_.",
+    ),
+    "initializers.13": (
+        "An orthogonal matrix keeps every vector's norm; QR of a Gaussian matrix gives one, uniformly "
+        "distributed once the signs are fixed.",
+        "Structure: flatten to (rows, cols); draw N(0, 1) with the generator; transpose when wide; "
+        "torch.linalg.qr in float32 or wider; multiply Q's columns by sign(diag(R)) (0 -> +1); transpose "
+        "back; copy gain * Q into tensor under no_grad.",
+    ),
+    "initializers.14": (
+        "Sparse init: every column gets the same number of zeros, the rest N(0, std**2).",
+        "Structure: rows, cols = tensor.shape; zeros = ceil(sparsity * rows); fill with your normal_; for "
+        "each column, a torch.randperm(rows, generator=generator) picks the rows to zero.",
+    ),
+    "histograms.1": (
+        "np.histogram with a fixed range is the rule; only parameters whose name contains 'weight' count.",
+        "Structure: concatenate the flattened weights (detach, cpu, numpy); counts, edges = "
+        "np.histogram(w, bins=num_bins, range=(min_val, max_val)); centres = (edges[:-1] + edges[1:]) / 2.",
+    ),
+    "histograms.2": (
+        "The bins are fixed once, at construction, so every record is counted on the same edges.",
+        "Structure: store the edges (np.linspace, num_bins + 1) and centres; start an empty list of rows.",
+    ),
+    "histograms.3": (
+        "One record = one histogram row of all the model's weights on the fixed edges.",
+        "Structure: np.histogram(weights, bins=self.edges)[0], appended as an int row; return it.",
+    ),
+    "histograms.4": (
+        "A (records, bins) int array, even when nothing was recorded yet.",
+        "Structure: np.stack(rows) when there are rows, else np.zeros((0, num_bins), dtype=int).",
+    ),
+    "histograms.5": (
+        "Record the weights at the start of every epoch, then train one epoch and test.",
+        "Structure: SGD on model.parameters(), NLLLoss; per epoch: tracker.record(model); model.train(); "
+        "for each batch zero_grad, loss, backward, step; then model.eval() and under torch.no_grad() the "
+        "accuracy of every test batch.",
+    ),
+    "histograms.6": (
+        "One line per epoch, coloured from blue (first) to red (last).",
+        "Structure: fig, ax from the given ax or plt.subplots(); ax.plot(histx, row, color=cm.coolwarm(i / "
+        "(n - 1))) per row; return the Figure.",
+    ),
+    "histograms.7": (
+        "An (epochs, bins) image: one row per epoch, colour = count.",
+        "Structure: ax.imshow(counts, aspect='auto') with the bins' x extent; fig.colorbar(im, ax=ax, "
+        "label='Count'); return the Figure.",
+    ),
+    "histograms.8": (
+        "Forward hooks see every module's output during one forward pass; remove them afterwards.",
+        "Structure: register a hook on every nn.Linear and every module whose class is named LayerNorm, "
+        "storing (mean, std) of the output by module name; run model(x) under torch.no_grad(); remove "
+        "the handles in a finally block.",
+    ),
+    "labs.1": (
+        "One seeded generator for all four samples: the same seed gives the same arrays.",
+        "Structure: rng = np.random.default_rng(seed); rng.normal, rng.uniform, rng.exponential; for the "
+        "bimodal sample, pick a bump per value at random (rng.integers or rng.random) and draw from it.",
+    ),
+    "labs.2": (
+        "Every row is one sample: its own mean and variance, then gamma and beta set the new std and mean.",
+        "Structure: mean and var over axis -1 with keepdims=True; (x - mean) / sqrt(var + eps); then "
+        "gamma * ... + beta; return a new array.",
+    ),
+    "labs.3": (
+        "A 2 x 4 grid: raw samples on top, the same samples after normalize_per_sample below.",
+        "Structure: fig, axes = plt.subplots(2, 4); for column j, axes[0, j].hist(raw.ravel()) and "
+        "axes[1, j].hist(normalized.ravel()); titles name the distribution; return fig.",
+    ),
+    "labs.4": (
+        "The gradient carries a factor 1 / sqrt(var + eps): on near-constant rows eps decides its size.",
+        "Structure: in float64, for each eps compute dL/dx (your layer_norm_backward with gamma 1, or "
+        "torch autograd on float64 tensors), take np.abs(...).max(), collect one number per eps.",
+    ),
+    "labs.5": (
+        "Log-log axes turn a power law into a straight line: 1 / sqrt(eps) has slope -1/2.",
+        "Structure: one ax.plot(eps_values, values, label=label) per curve; ax.set_xscale('log'), "
+        "ax.set_yscale('log'); ax.legend(); return the Figure.",
+    ),
+    "labs.6": (
+        "The LayerNorm's gain (weight) scales every normalized activation: 0.1, 1 or 10 at the start.",
+        "Structure: build the layers as the docstring lists them (with a torch.manual_seed(seed) first), "
+        "then fill the LayerNorm's weight with gamma_init under torch.no_grad().",
+    ),
+    "labs.7": (
+        "The loss of every step, not of every epoch: the curve shows the first steps' dynamics.",
+        "Structure: SGD(model.parameters(), lr); model.train(); loop over batches (restart the loader "
+        "when it runs out) until num_steps: zero_grad, loss = NLLLoss, backward, step, keep loss.item().",
+    ),
+    "labs.8": (
+        "One labelled line per gamma start on one axes: the legend says which is which.",
+        "Structure: fig, ax = plt.subplots(); ax.plot(range(len(losses)), losses, label=label) per "
+        "curve; axis labels; ax.legend(); return fig.",
+    ),
+    "labs.9": (
+        "The slow baseline on purpose: Python runs one row at a time.",
+        "Structure: out = np.empty_like(x, dtype=float); for i, row in enumerate(x): its mean, its "
+        "variance from row - mean, out[i] = gamma * (row - mean) / sqrt(var + eps) + beta.",
+    ),
+    "labs.10": (
+        "The same normalization in torch: every op runs over the whole tensor.",
+        "Structure: mean and var over dim -1 with keepdim=True (var unbiased=False, or from x - mean); "
+        "(x - mean) * torch.rsqrt(var + eps) * weight + bias.",
+    ),
+    "layer_norm_triton.1": (
+        "One program per row: it walks the row in BLOCK_SIZE chunks, so any N fits.",
+        "Structure: pass 1 sums x (masked loads, float32) for the mean; pass 2 sums (x - mean)**2 for the "
+        "variance; store mean and rstd; pass 3 writes (x - mean) * rstd * weight + bias.",
+    ),
+    "layer_norm_triton.2": (
+        "The gradient is your layer_norm.2 derivation; the kernel only decides where each sum happens.",
+        "Structure: per row, one pass for the two row sums the derivation needs (of dxhat and of "
+        "dxhat * xhat, masked lanes contributing 0), one pass to write dx; add dy * xhat and dy into "
+        "this program's partial rows for dweight and dbias.",
+    ),
+    "layer_norm_triton.3": (
+        "dweight and dbias are column sums over the G partial rows: sum them in a fixed order.",
+        "Structure: one program per column block; loop over the G rows, accumulate in float32, store.",
+    ),
+    "layer_norm_triton.4": (
+        "The host side: allocate the outputs, choose a block size, launch one program per row.",
+        "Structure: y = torch.empty_like(x); mean and rstd (M,) float32; BLOCK_SIZE a power of 2 "
+        "(triton.next_power_of_2, capped); kernel[(M,)](...); return y, mean, rstd.",
+    ),
+    "layer_norm_triton.5": (
+        "The backward on the host: dx per row, dweight/dbias via G partial rows, then their column sums.",
+        "Structure: allocate dx and the (G, N) float32 partial buffers; launch the dx kernel on G programs, "
+        "then the column-sum kernel; cast to the inputs' dtypes.",
+    ),
+    "layer_norm_triton.6": (
+        "The autograd.Function flattens x to (M, N) and calls your host forward.",
+        "Structure: x2 = x.reshape(-1, N); y, mean, rstd = layer_norm_fwd(...); "
+        "ctx.save_for_backward(x2, weight, mean, rstd); return y reshaped to x's shape.",
+    ),
+    "layer_norm_triton.7": (
+        "backward reshapes dy like forward did and hands everything to layer_norm_bwd.",
+        "Structure: dy to (M, N); dx, dweight, dbias = layer_norm_bwd(...); return dx in x's shape and "
+        "dtype, the parameter gradients (or None), and None for eps.",
+    ),
+    "layer_norm_triton.8": (
+        "The same constructor as torch.nn.LayerNorm over the last dim.",
+        "Structure: normalized_shape as a 1-tuple; nn.Parameter(torch.ones/zeros(...)) or "
+        "register_parameter(name, None).",
+    ),
+    "layer_norm_triton.9": (
+        "Check x's last dim, then call LayerNormTritonFunction.apply.",
+        "Structure: a ValueError naming the shapes when x.shape[-1] differs; apply(x, weight, bias, eps).",
+    ),
+    "layer_norm_triton.10": (
+        "The same text as repr(torch.nn.LayerNorm(...)) shows inside the parentheses.",
+        "Structure: an f-string of normalized_shape, eps, elementwise_affine and whether there is a bias.",
+    ),
+}
+
+_ID = re.compile(r"\bExercise ([a-z_]+\.\d+)\b")
+
+
+def available(ex_id: str) -> int:
+    """How many levels this copy holds for ``ex_id`` (0 for an unknown id)."""
+    return len(LEVELS.get(ex_id, ()))
+
+
+def render(ex_id: str, upto: int) -> str:
+    """Levels 1..upto of ``ex_id`` and how to ask for the next one."""
+    texts = LEVELS.get(ex_id)
+    if not texts:
+        return f"No hint levels for {ex_id!r}; the ids are those of the stubs' NotImplementedError."
+    upto = max(1, upto)
+    lines = [
+        textwrap.fill(f"Hint level {i} [{ex_id}]: {t}", width=100, subsequent_indent="  ")
+        for i, t in enumerate(texts[:upto], start=1)
+    ]
+    group = ex_id.split(".")[0]
+    if upto < len(texts):
+        lines.append(
+            f"Still stuck? Level {upto + 1} of {len(texts)}: `pytest -m {group} --hint-level {upto + 1}` "
+            f"or `python -m exercises.hints {ex_id} {upto + 1}`."
+        )
+    elif CAP is not None:
+        lines.append(f"That is the last hint level in this release ({CAP}); ask your instructor.")
+    return "\n".join(lines)
+
+
+def exercise_ids(text: str, group: str = "") -> list[str]:
+    """The exercise ids a failure message concerns: named as "Exercise <id>", else by their function."""
+    found = [i for i in _ID.findall(text) if i in LEVELS]
+    if found:
+        return sorted(set(found), key=found.index)
+    hits = []
+    for ex_id, where in WHERE.items():
+        if group and not ex_id.startswith(group + "."):
+            continue
+        if ex_id in LEVELS and re.search(rf"(?<![\w.]){re.escape(where)}(?![\w])", text):
+            hits.append(ex_id)
+    # A method named alone (LayerNorm.forward) must not also claim LayerNormFunction.forward and vice versa:
+    # the regex already needs the qualified name, so only drop a plain name inside a longer hit's name.
+    return [h for h in hits if not any(h != o and WHERE[h] in WHERE[o] for o in hits)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("Hint levels per exercise id (`python -m exercises.hints <id> [level]`):")
+        for ex_id, texts in LEVELS.items():
+            print(
+                f"  {ex_id:<20} {len(texts)} level{'s' if len(texts) != 1 else ''}  ({WHERE[ex_id]})"
+            )
+        return 0
+    ex_id = args[0]
+    try:
+        level = int(args[1]) if len(args) > 1 else 1
+    except ValueError:
+        print(f"hints: level must be a number, got {args[1]!r}", file=sys.stderr)
+        return 2
+    if ex_id not in LEVELS:
+        print(
+            f"hint_levels: no exercise {ex_id!r}; run without arguments for the list",
+            file=sys.stderr,
+        )
+        return 2
+    print(render(ex_id, min(level, available(ex_id))))
+    if level > available(ex_id):
+        print(f"({ex_id} has {available(ex_id)} level(s) here.)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
