@@ -10,8 +10,9 @@ DIR/run.json (written by `grade`; documented here, read only by this module):
      "case_docs": {"<group>": {"<case>": "what it checks"}},
      "learners": [<Result.to_dict()>, ...]}      # every row of grades.csv, in its order
 A learner's record is grader.results.Result's dict without what the class report never shows, to keep the
-file small: the output tail, the per-case docs (once in case_docs) and the isolation detail (once above), and
-a case message only when it names a fault (timeout, crash, a refused API). Result.from_dict reads it back.
+file small (about 5 KB a learner): the output tail, where the file was found, timings, the per-case docs (once
+in case_docs) and the isolation detail (once above), a case message unless it names a fault (timeout, crash,
+a refused API), and fields equal to their default. Result.from_dict reads it back (defaults filled in).
 
 Nothing here imports matplotlib or torch at import time: `grade --help` stays fast.
 """
@@ -52,6 +53,25 @@ def _kit_fingerprint() -> str:
     return kit_fingerprint(list(GROUPS))
 
 
+# fields left out of run.json: never shown by the class report (ALWAYS), or equal to the dataclass default
+ALWAYS = object()
+_CASE_DEFAULTS = {"message": "", "hint": None, "doc": ALWAYS, "device": "cpu", "seconds": ALWAYS}
+_GROUP_DEFAULTS = {
+    "message": "",
+    "located": ALWAYS,
+    "output": ALWAYS,
+    "output_bytes": ALWAYS,
+    "notes": [],
+}
+
+
+def _drop_defaults(d: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Result.from_dict puts the dataclass default back for every key dropped here."""
+    for key, value in defaults.items():
+        if key in d and (value is ALWAYS or d[key] == value):
+            del d[key]
+
+
 def run_record(results: Sequence[Result], *, kit: str | None = None) -> dict[str, Any]:
     """The run.json record for this class (its date is now)."""
     from grader.points import POINTS
@@ -63,16 +83,16 @@ def run_record(results: Sequence[Result], *, kit: str | None = None) -> dict[str
         d = r.to_dict()
         d["isolation_detail"] = ""
         for group, g in d["groups"].items():
-            g["output"] = ""
             for c in g["cases"]:
                 if c["doc"]:
                     docs.setdefault(group, {}).setdefault(c["name"], c["doc"])
-                c["doc"] = ""
                 fault = c["status"] in (TIMEOUT, CRASHED) or c["message"].startswith(
                     "API not allowed"
                 )
                 if not fault:
                     c["message"] = ""
+                _drop_defaults(c, _CASE_DEFAULTS)
+            _drop_defaults(g, _GROUP_DEFAULTS)
         learners.append(d)
     return {
         "format": FORMAT,
