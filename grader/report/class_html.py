@@ -13,6 +13,7 @@ import base64
 import datetime as _dt
 import html
 import io
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,7 @@ figure{margin:.5em 0 1em}figure img{width:100%;max-width:900px;height:auto;borde
 figcaption{font-size:.88em;color:#333}
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;font-size:.95em}
 .kv dt{font-weight:600}.kv dd{margin:0}
-.muted{color:#555;font-size:.9em}.ids{font-size:.88em;word-break:break-all}
+.muted{color:#555;font-size:.9em}.ids{font-size:.88em;overflow-wrap:anywhere;min-width:14em}
 td.rate,td code{white-space:nowrap}
 """
 
@@ -110,6 +111,9 @@ def _rc() -> dict[str, Any]:
     }
 
 
+# fixed margins (subplots_adjust), not layout="constrained": that layout doubled the time of the figures
+
+
 def _hist(ax: Any, values: Sequence[float], top: float, bins: int) -> list[int]:
     counts, _, _ = ax.hist(
         values,
@@ -145,7 +149,8 @@ def totals_figure(values: Sequence[float], top: float, s: Spread) -> str:
     from matplotlib.figure import Figure
 
     with rc_context(_rc()):
-        fig = Figure(figsize=(8, 2.8), layout="constrained")
+        fig = Figure(figsize=(8, 2.8))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.86)
         ax = fig.add_subplot()
         counts = _hist(ax, values, top, 20)
         _marks(ax, s)
@@ -172,7 +177,8 @@ def groups_figure(per_group: dict[str, tuple[list[float], float, Spread]]) -> st
 
     with rc_context(_rc()):
         n = len(per_group)
-        fig = Figure(figsize=(8, 2.3), layout="constrained")
+        fig = Figure(figsize=(8, 2.3))
+        fig.subplots_adjust(left=0.075, right=0.985, bottom=0.2, top=0.88, wspace=0.15)
         axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
         parts = []
         for ax, (group, (values, top, s)) in zip(axes, per_group.items(), strict=True):
@@ -198,7 +204,9 @@ def misconceptions_figure(items: Sequence[Misconception], n: int) -> str:
 
     shown = list(items[:MAX_PLOTTED_HINTS])
     with rc_context(_rc()):
-        fig = Figure(figsize=(8, 0.9 + 0.28 * len(shown)), layout="constrained")
+        height = 0.9 + 0.28 * len(shown)  # inches; margins in inches below
+        fig = Figure(figsize=(8, height))
+        fig.subplots_adjust(left=0.36, right=0.98, bottom=0.55 / height, top=1 - 0.12 / height)
         ax = fig.add_subplot()
         labels = [f"{m.hint}  ({m.group})" for m in shown][::-1]
         shares = [m.share * 100 for m in shown][::-1]
@@ -390,8 +398,13 @@ def _faults_section(results: Sequence[Result]) -> str:
             if len(of_kind) > MAX_FAULT_ROWS
             else ""
         )
+        common = Counter(f.where for f in of_kind).most_common(3)
+        pile = ""
+        if common[0][1] > 1:  # where a class's faults pile up
+            where = "; ".join(f"{esc(w, 200)} ({n})" for w, n in common)
+            pile = f'<p class="muted">Most frequent: {where}.</p>'
         parts.append(
-            f"<h3>{esc(kind)} ({len(of_kind)})</h3><table><thead><tr><th>learner</th>"
+            f"<h3>{esc(kind)} ({len(of_kind)})</h3>{pile}<table><thead><tr><th>learner</th>"
             f"<th>where</th></tr></thead><tbody>{body}</tbody></table>{more}"
         )
     parts.append("</section>")
