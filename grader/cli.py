@@ -16,6 +16,7 @@ VERBS: dict[str, str] = {
     "nbgrader": "generate an nbgrader course directory from the kit",
     "gradescope": "build a Gradescope autograder.zip",
     "audit": "mutation audit of the hidden suite: kill rate per group, surviving diffs",
+    "report": "rebuild a graded class's report.html, cases.csv and misconceptions.csv",
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from grader import GROUPS
+from grader.report.class_stats import top_lines
 from grader.results import GRADER_ERROR, Result, fmt
 
 MAX_ROWS = 40
@@ -95,6 +96,8 @@ def print_summary(
         print(f"rows that failed to grade ({len(bad)}):", file=out)
         for learner, why in bad:
             print(f"  {learner}: {why}", file=out)
+    for line in top_lines(results):  # the five most common misconceptions
+        print(line, file=out)
     order = ("minimal", "partial", "full")
     levels = sorted({r.isolation for r in results if r.isolation in order}, key=order.index)
     if levels:  # the weakest level any worker ran at

@@ -290,14 +290,16 @@ def _clean_stale(out: Path) -> None:
 
 def output_folder(learner: str) -> str:
     """A learner's folder name in DIR (never a name the grader itself uses)."""
-    if learner in ("grades.csv", MANIFEST) or learner.startswith(".") or "/" in learner:
+    from grader.report.class_report import NAMES
+
+    if learner in ("grades.csv", MANIFEST, *NAMES) or learner.startswith(".") or "/" in learner:
         return "learner-" + learner.replace("/", "_").lstrip(".")
     return learner
 
 
 def write_reports(results: list, out: Path) -> None:
     """Write everything into DIR/.new-*, then swap it in: what the previous run wrote goes, nothing else."""
-    from grader.report import feedback_md, gradebook_csv, gradescope_json
+    from grader.report import class_report, feedback_md, gradebook_csv, gradescope_json
 
     token = secrets.token_hex(4)
     new = out / f".new-{token}"
@@ -313,6 +315,7 @@ def write_reports(results: list, out: Path) -> None:
             json.dumps(gradescope_json.to_dict(r), indent=1) + "\n", encoding="utf-8"
         )
         written.append(name)
+    written += class_report.write_all(results, new)  # report.html, cases.csv, ... (after the rest)
     old = out / f".old-{token}"
     old.mkdir()
     for name in _read_manifest(out):
