@@ -33,7 +33,7 @@ from grader.results import (
     Result,
     fmt,
 )
-from tests.hints import HINTS
+from exercises.feedback.hints import HINTS
 
 API_REFUSED = "API not allowed"
 # fault kinds, in the order the page lists them
