@@ -118,19 +118,23 @@ class GraderPlugin(WorkerPlugin):
 
 def _warm_judging() -> None:
     """This process's first-call costs of judging (imports, first kernels; grader.evaluate.warm_up), paid
-    once while the zygote starts, as the local grader's parent does, instead of in the first verdicts."""
-    with _lock:
+    once, while the zygote starts, before any verdict (as in the local grader's parent)."""
+    with _judging:
         if _warmed:
             return
-        _warmed.append(True)
-    from grader.evaluate import warm_up
-    from grader.grading import available_groups
+        from grader.evaluate import warm_up
+        from grader.grading import available_groups
 
-    worker_kit()
-    warm_up(available_groups())
+        worker_kit()
+        warm_up(available_groups())
+        _warmed.append(True)
 
 
 _warmed: list[bool] = []
+# Judging runs one case at a time per process, as in the local grader's parent: references and mutants may
+# use process-wide state (torch's default generator, reseeded by a driver), which two threads would share.
+# Judging scales with dask worker *processes* (--nworkers N --nthreads 1 is the layout to use).
+_judging = threading.Lock()
 
 
 def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
@@ -156,6 +160,7 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
         replies = [executor.run_task(staged[0])]
     else:
         replies = executor.run_bundle(staged)
+    _warm_judging()
     return [judge_reply(t, r, int(meta["seed"])) for t, r in zip(staged, replies, strict=True)]
 
 
@@ -187,7 +192,8 @@ def judge_reply(task: Task, reply: TaskReply, seed: int) -> JudgedReply:
             if (case.call_key, case.device) != (run.call_key, run.device):
                 continue
             try:
-                verdicts[case.name] = judge_case(task.group, case, inputs, out.outputs)
+                with _judging:
+                    verdicts[case.name] = judge_case(task.group, case, inputs, out.outputs)
             except Exception as exc:  # a kit bug: the verdict says so
                 verdicts[case.name] = Verdict(False, f"grader error: {type(exc).__name__}: {exc}")
     outcomes = {k: dataclasses.replace(o, outputs=None) for k, o in reply.outcomes.items()}

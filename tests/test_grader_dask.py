@@ -144,9 +144,11 @@ def test_hostile_code_never_kills_a_dask_worker(cluster: DaskExecutor, tmp_path:
     assert sorted(r.learner for r in results) == sorted(names)
     assert _pids(cluster) == before  # the same two worker processes, never restarted
     by = {r.learner: r for r in results}
-    assert by["control"].cents == by["control"].max_cents
+    control = [c for g in by["control"].groups.values() for c in g.cases]
+    assert control
+    assert all(c.status in ("passed", "skipped") for c in control)
     for name in names[1:]:
-        assert by[name].cents < by[name].max_cents, name
+        assert by[name].cents < by["control"].cents, name
         assert all(g.status != "grader error" for g in by[name].groups.values()), name
     assert by["control"].isolation  # the level active on the node that graded it
 
