@@ -113,7 +113,11 @@ class GraderPlugin(WorkerPlugin):
         threading.Thread(target=_warm_judging, name="judge-warm-up", daemon=True).start()
 
     def teardown(self, worker: Any) -> None:
-        pass
+        """The client is done (or the worker closes): stop this run's zygote and its workers now."""
+        with _lock:
+            executor = _executors.pop((self.hide, self.isolate), None)
+        if executor is not None:
+            executor.close()
 
 
 def _warm_judging() -> None:
@@ -231,7 +235,8 @@ class DaskExecutor:
         self.start_error: ClusterError | None = None
         self._futures: set[Any] = set()  # dask releases a task whose future is dropped: keep them
         self._flock = threading.Lock()
-        client.register_plugin(GraderPlugin(hidden, isolate), name=PLUGIN)
+        self.plugin = f"{PLUGIN}-{uuid.uuid4().hex[:8]}"
+        client.register_plugin(GraderPlugin(hidden, isolate), name=self.plugin)
 
     @classmethod
     def local(
@@ -343,6 +348,8 @@ class DaskExecutor:
             self._futures.clear()
         with contextlib.suppress(Exception):
             self.client.cancel(pending)
+        with contextlib.suppress(Exception):  # each worker's zygote of this run stops
+            self.client.unregister_worker_plugin(self.plugin)
         with contextlib.suppress(Exception):
             self.client.close()
         if self.cluster is not None:
