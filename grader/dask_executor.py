@@ -304,6 +304,15 @@ class DaskExecutor:
             )
             raise self.start_error
 
+    @property
+    def slots(self) -> int:
+        """Tasks the cluster runs at once now (threads of the connected workers): the client keeps about
+        twice that many in flight (on an autoscaling cluster that starts empty, raise --jobs instead)."""
+        try:
+            return sum(self.client.nthreads().values())
+        except Exception:  # a sizing hint only
+            return 0
+
     def warm(self) -> None:
         """Nothing to do: each worker's zygote starts when the worker joins (GraderPlugin)."""
 

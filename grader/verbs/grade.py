@@ -219,7 +219,7 @@ def main(
                 options,
                 executor,
                 journal=Journal(out / ".journal.jsonl"),
-                max_inflight=2 * jobs,
+                max_inflight=2 * max(jobs, getattr(executor, "slots", jobs)),
                 progress=progress,
                 judges=judges,
             )
