@@ -9,6 +9,15 @@
 2. The scheduler's throughput on trivial tasks (a no-op function, --trivial of them, on a LocalCluster of J
    processes): tasks per second, against the grading tasks per second above (one task per learner), to show
    that the scheduler is not what bounds a class run.
+3. The client's own work per learner (drawing the hidden inputs and building the tasks, grading.prepare),
+   the other shared cost of a class run.
+
+Extrapolation printed at the end: M machines of C cores, one single-threaded dask worker per core, grade about
+min(M * C * r, S, 1 / p) learners per second, where r is the per-worker rate measured here (end to end, start-up
+included), S the scheduler's trivial task rate and p the client's CPU seconds per learner. Assumptions: the
+nodes' cores are as fast as this machine's, the learners cost like the correct example (a failing submission
+costs more: mutants run to choose its hint), one task per learner, and the network carries each task's ~0.25 MB
+(the learner's sources and the hidden inputs) without becoming the limit.
 """
 
 from __future__ import annotations
@@ -81,6 +90,26 @@ def trivial_rate(jobs: int, n: int) -> float:
         return n / (time.perf_counter() - start)
 
 
+def client_seconds_per_learner(n: int = 20) -> float:
+    """CPU seconds the client spends per learner before sending it (grading.prepare for every group)."""
+    sys.path.insert(0, str(ROOT))
+    from grader import GROUPS
+    from grader.collect import collect
+    from grader.grading import Options, kit_files, prepare
+
+    with tempfile.TemporaryDirectory(prefix="normlab-dask-bench-") as tmp:
+        make_class(Path(tmp), n)
+        subs, _ = collect(Path(tmp))
+        kit = kit_files()
+        for g in GROUPS:  # first-call costs (imports) do not count
+            prepare(subs[0], g, Options(), kit)
+        start = time.process_time()
+        for sub in subs:
+            for g in GROUPS:
+                prepare(sub, g, Options(), kit)
+        return (time.process_time() - start) / n
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200)
@@ -99,6 +128,7 @@ def main() -> int:
                 walls[executor].append(time_grade(folder, Path(tmp) / "out", args.jobs, executor))
     local, dask = (statistics.median(walls[k]) for k in ("local", "dask"))
     rate = trivial_rate(args.jobs, args.trivial)
+    client = client_seconds_per_learner()
     load = os.getloadavg()[0]
     print(
         f"{args.n} copies of the correct example, --jobs {args.jobs}, {os.cpu_count()} CPUs "
@@ -120,6 +150,19 @@ def main() -> int:
         f"({args.trivial} no-op tasks), {rate / (args.n / dask):.0f}x the grading task rate above "
         "(one task per learner)"
     )
+    per_worker = args.n / dask / args.jobs
+    print(f"client: {client * 1000:.0f} ms of CPU per learner (hidden inputs, tasks)")
+    print()
+    print(
+        f"extrapolation: M machines x C cores grade about min(M*C*{per_worker:.2f}, {rate:.0f}, "
+        f"{1 / client:.0f}) learners/s (per-worker rate, scheduler, client; assumptions in this script's "
+        "docstring):"
+    )
+    for m, c in ((1, 8), (10, 8), (50, 8)):
+        lps = min(m * c * per_worker, rate, 1 / client)
+        print(
+            f"- {m} x {c} cores: {lps:.1f} learners/s, 10,000 learners in {10_000 / lps / 60:.0f} min"
+        )
     return 0
 
 
