@@ -8,6 +8,7 @@ Runs, in order, each as its own process, and pastes what each printed (no number
                               compiled (and on CUDA GB/s against the copy-bandwidth roofline)
   benchmarks/bench_grade.py   200 copies of the correct example graded with --jobs 2
   benchmarks/grading.py       the grader vs nbgrader autograde vs a naive pytest process per learner
+  benchmarks/dask_overhead.py the same class with --executor dask (LocalCluster) vs local, and trivial tasks/s
 The GPU rows are skipped without CUDA and the nbgrader column without nbgrader, each with the reason printed.
 --quick runs CI-sized versions (fewer runs, smaller shapes and classes).
 """
@@ -88,6 +89,17 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
                 "2" if quick else "6",
             ],
         ),
+        (
+            "Grading on dask: overhead and scheduler rate",
+            [
+                py,
+                "benchmarks/dask_overhead.py",
+                "--n",
+                "40" if quick else "200",
+                "--repeats",
+                "1" if quick else "3",
+            ],
+        ),
     ]
 
 
@@ -114,7 +126,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list of step numbers to run (1-4); default all. The other steps' sections of an existing "
+        help="comma list of step numbers to run (1-5); default all. The other steps' sections of an existing "
         "--out file are kept as they are (each section says when it ran)",
     )
     args = parser.parse_args()
@@ -130,13 +142,14 @@ def main() -> int:
     ]
     kept = _sections(args.out) if only and args.out.exists() else {}
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    for i, (title, cmd) in enumerate(steps(args.quick), start=1):
+    todo = steps(args.quick)
+    for i, (title, cmd) in enumerate(todo, start=1):
         if only and i not in only:
             if title in kept:
                 parts += [kept[title], ""]
             continue
         shown = " ".join(["python", *cmd[1:]])
-        print(f"[{i}/4] {shown}", flush=True)
+        print(f"[{i}/{len(todo)}] {shown}", flush=True)
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
         took = time.perf_counter() - start

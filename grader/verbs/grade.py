@@ -1,5 +1,7 @@
 """`python -m grader grade SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--memory-mb M] [--seed N]
-[--gpu auto|on|off]`: grade every entry of SUBMISSIONS in sandboxed workers.
+[--gpu auto|on|off] [--executor local|dask] [--scheduler tcp://HOST:PORT]`: grade every entry of SUBMISSIONS in
+sandboxed workers, on this machine (``--executor local``, the default), on a dask LocalCluster of N processes
+(``--executor dask``) or on an existing dask cluster (``--scheduler``; grader/dask_executor.py).
 
 Writes DIR/grades.csv, DIR/<learner>/feedback.md and DIR/<learner>/results.json (Gradescope's schema), built
 in a temporary folder and moved into DIR at the end, so a rerun never mixes old and new results; DIR/.journal.jsonl
@@ -73,6 +75,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "points, off = skip (default %(default)s)",
     )
     parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=d["executor"],
+        help="local = sandboxed workers of this process; dask = a dask LocalCluster of --jobs "
+        "worker processes, each with its own sandbox (needs the [cluster] extra; default %(default)s)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=d["scheduler"],
+        metavar="ADDRESS",
+        help="grade on the existing dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT; "
+        "implies --executor dask); every node needs this kit installed",
+    )
+    parser.add_argument(
         "--nbgrader-db",
         type=Path,
         default=d["nbgrader_db"],
@@ -119,6 +135,8 @@ def main(
     seed: int = 0,
     gpu: str = "auto",
     nbgrader_db: Path | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> int:
     """Grade every entry of SUBMISSIONS; write grades.csv and per-learner feedback under OUT."""
     submissions, out = Path(submissions), Path(out)
@@ -144,9 +162,20 @@ def main(
     from grader.grading import Options, available_groups, grade_class
     from grader.journal import Journal
 
-    # the zygote (a fresh interpreter importing torch) starts now, while this process loads the hidden cases
-    executor = LocalExecutor(jobs, available_groups(), hide=[submissions, out])
-    executor.warm()
+    kind = "dask" if scheduler else executor
+    cluster_errors: tuple[type[Exception], ...] = ()
+    if kind == "dask":
+        executor, problem = _dask_executor(scheduler, jobs, seed, [submissions, out])
+        if executor is None:
+            print(f"grade: error: {problem}", file=sys.stderr)
+            return 1
+        from grader.dask_executor import ClusterError
+
+        cluster_errors = (ClusterError,)
+    else:
+        # the zygote (a fresh interpreter importing torch) starts now, while this process loads the cases
+        executor = LocalExecutor(jobs, available_groups(), hide=[submissions, out])
+        executor.warm()
     cuda = False
     if gpu != "off" and _has_gpu_cases():
         cuda = _cuda_available()
@@ -161,8 +190,10 @@ def main(
     from grader.report.summary import print_summary
     from grader.zygote import ZygoteError
 
-    # this process's first-call costs, paid on this core while the zygote starts on another
-    warm_up(available_groups())
+    # this process's first-call costs, paid on this core while the zygote starts on another (on dask the
+    # workers judge: nothing to warm here)
+    if kind == "local":
+        warm_up(available_groups())
 
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
@@ -181,7 +212,7 @@ def main(
     # judge servers only on cores the workers and this process leave idle: on fewer, a server's start
     # (a fresh interpreter importing torch) costs more than the judging it would move
     spare = (os.cpu_count() or 1) - jobs - 1
-    judges = JudgePool(min(jobs, spare)) if spare > 0 else None
+    judges = JudgePool(min(jobs, spare)) if spare > 0 and kind == "local" else None
     try:
         with executor:
             results = grade_class(
@@ -189,7 +220,7 @@ def main(
                 options,
                 executor,
                 journal=Journal(out / ".journal.jsonl"),
-                max_inflight=2 * jobs,
+                max_inflight=2 * max(jobs, getattr(executor, "slots", jobs)),
                 progress=progress,
                 judges=judges,
             )
@@ -198,6 +229,10 @@ def main(
     except ZygoteError as exc:
         progress.close()
         print(f"grade: could not start the sandboxed workers: {exc}", file=sys.stderr)
+        return 1
+    except cluster_errors as exc:  # a worker with another kit: nothing is graded with it
+        progress.close()
+        print(f"grade: error: {exc} (nothing written)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         progress.close()
@@ -224,6 +259,24 @@ def main(
             return 1
         print(f"wrote the scores into {nbgrader_db}")
     return 0
+
+
+def _dask_executor(
+    scheduler: str | None, jobs: int, seed: int, hide: list[Path]
+) -> tuple[object | None, str]:
+    """(the dask executor, "") or (None, why not): an unreachable scheduler, a worker with another kit."""
+    try:
+        import distributed  # noqa: F401
+
+        from grader.dask_executor import ClusterError, DaskExecutor
+    except ImportError as exc:  # pragma: no cover - the [cluster] extra is not installed
+        return None, f"--executor dask needs dask.distributed (pip install '.[cluster]'): {exc}"
+    try:
+        if scheduler:
+            return DaskExecutor.connect(scheduler, seed=seed, hide=hide), ""
+        return DaskExecutor.local(jobs, seed=seed, hide=hide), ""
+    except ClusterError as exc:
+        return None, str(exc)
 
 
 def _misuse(message: str) -> int:

@@ -1,0 +1,372 @@
+"""Grading past one machine: the scheduler's executor seam on ``dask.distributed``.
+
+:class:`DaskExecutor` has the :class:`grader.scheduler.LocalExecutor` interface (``submit``, ``submit_bundle``,
+``close``, ``start_error``), so ``grading.grade_class`` drives it unchanged. Each (submission, groups) bundle
+becomes one dask task, run by :func:`run_remote` *in the dask worker process*:
+
+- the dask worker (the instructor's machine, outside any sandbox: trusted, like the local grader's parent)
+  holds its own :class:`~grader.scheduler.LocalExecutor` (one per process, started on first use or warmed by
+  :class:`GraderPlugin`): learner code runs only in that node's zygote-forked, sandboxed workers, never in
+  the dask worker itself; a crash, hang, flood or fork there costs the learner's own calls, as locally;
+- it judges every returned output there (:func:`grader.evaluate.judge_case`, inputs drawn again from
+  seed, learner, group and case, as ``grader/judgepool.py`` does), so judging scales with the workers and the
+  client only collects verdicts, writes reports and the journal;
+- the reply travels back with its verdicts and without the learner's arrays.
+
+What a task carries: the learner's graded sources (already safely unpacked by the client, grader/unpack.py)
+and the group, calls and limits; the kit (references, hidden cases, drivers, helpers, MNIST) is installed on
+every node and added there, never shipped per task. The client's kit fingerprint rides along: a worker whose
+installed kit differs refuses the task (:class:`KitMismatch`, naming both fingerprints) and the client stops.
+
+Faults: a dask worker that dies mid-task (SIGKILL, a lost node) has its tasks rescheduled by dask on another
+worker; a task is a pure function of its arguments, and the client keeps one result per learner, so every
+learner still ends with exactly one row, and the journal (client side) makes an interrupted run resume.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import os
+import threading
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from grader import GROUPS
+from grader.scheduler import LocalExecutor, Task, TaskReply, kit_fingerprint
+
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with its address
+PLUGIN = "normlab-grader"
+
+
+class ClusterError(Exception):
+    """The cluster cannot grade (unreachable scheduler, no workers, a worker with another kit)."""
+
+
+class KitMismatch(ClusterError):
+    """A dask worker's installed kit is not the client's: grading there would use another hidden suite."""
+
+
+@dataclass
+class JudgedReply(TaskReply):
+    """A TaskReply judged on the dask worker: case name -> verdict (``grader.cases.Verdict``)."""
+
+    verdicts: dict[str, Any] = field(default_factory=dict)
+
+
+# --- worker side ----------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_executors: dict[tuple[Any, ...], LocalExecutor] = {}
+_kit: list[str] = []
+
+
+def worker_kit() -> str:
+    """This process's kit fingerprint (the installed kit, computed once)."""
+    if not _kit:
+        _kit.append(kit_fingerprint(list(GROUPS)))
+    return _kit[0]
+
+
+def _local_directory() -> list[str]:
+    """The dask worker's scratch folder (spilled task data: other learners' sources) -- hidden from learners."""
+    try:
+        from distributed import get_worker
+
+        return [get_worker().local_directory]
+    except (ImportError, ValueError, AttributeError):
+        return []
+
+
+def local_executor(hide: tuple[str, ...] = (), isolate: bool = True) -> LocalExecutor:
+    """This process's sandboxed executor for these settings (one zygote per dask worker process)."""
+    key = (hide, isolate)
+    with _lock:
+        executor = _executors.get(key)
+        if executor is None:
+            from grader.grading import _one_thread, available_groups
+
+            _one_thread()  # judging here runs as in the local grader: one thread
+            extra = [p for p in hide if os.path.exists(p)] + _local_directory()
+            executor = LocalExecutor(1, available_groups(), hide=extra, isolate=isolate)
+            _executors[key] = executor
+            atexit.register(executor.close)
+        return executor
+
+
+class GraderPlugin(WorkerPlugin):
+    """A dask WorkerPlugin: start the node's zygote as soon as the worker joins (its torch import overlaps
+    the client's start-up and the scheduling of the first tasks)."""
+
+    def __init__(self, hide: tuple[str, ...], isolate: bool) -> None:
+        self.hide = hide
+        self.isolate = isolate
+
+    def setup(self, worker: Any) -> None:
+        local_executor(self.hide, self.isolate).warm()  # the zygote imports torch on another core
+        threading.Thread(target=_warm_judging, name="judge-warm-up", daemon=True).start()
+
+    def teardown(self, worker: Any) -> None:
+        """The client is done (or the worker closes): stop this run's zygote and its workers now."""
+        with _lock:
+            executor = _executors.pop((self.hide, self.isolate), None)
+        if executor is not None:
+            executor.close()
+
+
+def _warm_judging() -> None:
+    """This process's first-call costs of judging (imports, first kernels; grader.evaluate.warm_up), paid
+    once, while the zygote starts, before any verdict (as in the local grader's parent)."""
+    with _judging:
+        if _warmed:
+            return
+        from grader.evaluate import warm_up
+        from grader.grading import available_groups
+
+        worker_kit()
+        warm_up(available_groups())
+        _warmed.append(True)
+
+
+_warmed: list[bool] = []
+# Judging runs one case at a time per process, as in the local grader's parent: references and mutants may
+# use process-wide state (torch's default generator, reseeded by a driver), which two threads would share.
+# Judging scales with dask worker *processes* (--nworkers N --nthreads 1 is the layout to use).
+_judging = threading.Lock()
+
+
+def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
+    """One bundle (a learner's CPU groups, or one CUDA task) on this node: sandboxed run, then judging here."""
+    mine = worker_kit()
+    if meta["kit"] != mine:
+        raise KitMismatch(
+            f"{_worker_address() or 'this dask worker'} has kit fingerprint {mine}, the client has {meta['kit']}: "
+            "install the same kit version on every node (it would grade with another hidden suite)"
+        )
+    from grader.grading import DATA_GROUPS, kit_files
+
+    executor = local_executor(tuple(meta.get("hide", ())), bool(meta.get("isolate", True)))
+    blobs = kit_files()
+    staged = []
+    for task in tasks:
+        files = {
+            k: v for k, v in blobs.items() if task.group in DATA_GROUPS or not k.startswith("data/")
+        }
+        files.update(task.files)  # the learner's graded files (never a kit file: see strip_kit)
+        staged.append(dataclasses.replace(task, files=files))
+    if len(staged) == 1 and staged[0].cuda:
+        replies = [executor.run_task(staged[0])]
+    else:
+        replies = executor.run_bundle(staged)
+    _warm_judging()
+    return [judge_reply(t, r, int(meta["seed"])) for t, r in zip(staged, replies, strict=True)]
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return f"dask worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return ""
+
+
+def judge_reply(task: Task, reply: TaskReply, seed: int) -> JudgedReply:
+    """Judge every output in ``reply`` here (trusted process), as the local grader's parent does: each case
+    judged on the outputs of the call that ran its (call key, device), inputs drawn again from the seed."""
+    from grader.cases import Verdict, load_cases
+    from grader.evaluate import case_inputs, judge_case
+
+    cases = load_cases(task.group)
+    by_name = {c.name: c for c in cases}
+    verdicts: dict[str, Any] = {}
+    for call in task.calls:
+        out = reply.outcomes.get(call.case)
+        run = by_name.get(call.case)
+        if out is None or run is None or out.status != "ok" or out.refused:
+            continue
+        inputs = case_inputs(task.group, run, seed=seed, learner=task.learner)
+        for case in cases:
+            if (case.call_key, case.device) != (run.call_key, run.device):
+                continue
+            try:
+                with _judging:
+                    verdicts[case.name] = judge_case(task.group, case, inputs, out.outputs)
+            except Exception as exc:  # a kit bug: the verdict says so
+                verdicts[case.name] = Verdict(False, f"grader error: {type(exc).__name__}: {exc}")
+    outcomes = {k: dataclasses.replace(o, outputs=None) for k, o in reply.outcomes.items()}
+    fields = {f.name: getattr(reply, f.name) for f in dataclasses.fields(TaskReply)}
+    fields["outcomes"] = outcomes
+    return JudgedReply(**fields, verdicts=verdicts)
+
+
+# --- client side ----------------------------------------------------------------------------------------
+
+
+def strip_kit(task: Task) -> Task:
+    """The task as sent: the learner's graded files only (the node adds its own installed kit files)."""
+    mine = {f"exercises/{g}.py" for g in GROUPS}
+    return dataclasses.replace(task, files={k: v for k, v in task.files.items() if k in mine})
+
+
+class DaskExecutor:
+    """Bundles as dask tasks on a cluster: a LocalCluster of ``jobs`` processes, or one reached by address."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        seed: int,
+        hide: list[Path | str] = (),  # type: ignore[assignment]
+        isolate: bool = True,
+        cluster: Any = None,
+    ) -> None:
+        self.client = client
+        self.cluster = cluster
+        self.kit = kit_fingerprint(list(GROUPS))
+        hidden = tuple(os.path.realpath(p) for p in hide)
+        self.meta = {"kit": self.kit, "seed": seed, "hide": hidden, "isolate": isolate}
+        self.start_error: ClusterError | None = None
+        self._futures: set[Any] = set()  # dask releases a task whose future is dropped: keep them
+        self._flock = threading.Lock()
+        self.plugin = f"{PLUGIN}-{uuid.uuid4().hex[:8]}"
+        client.register_plugin(GraderPlugin(hidden, isolate), name=self.plugin)
+
+    @classmethod
+    def local(
+        cls, jobs: int, *, seed: int, hide: list[Path | str] = (), isolate: bool = True
+    ) -> DaskExecutor:
+        """A LocalCluster of ``jobs`` worker processes (one thread each) on this machine."""
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_port=0,
+            host="127.0.0.1",
+            silence_logs=40,
+        )
+        client = Client(cluster)
+        try:
+            executor = cls(client, seed=seed, hide=hide, isolate=isolate, cluster=cluster)
+            executor.check()
+        except BaseException:
+            client.close()
+            cluster.close()
+            raise
+        return executor
+
+    @classmethod
+    def connect(
+        cls,
+        address: str,
+        *,
+        seed: int,
+        hide: list[Path | str] = (),
+        isolate: bool = True,
+        timeout: float = CONNECT_TIMEOUT,
+    ) -> DaskExecutor:
+        """A client of the scheduler at ``address``; fails within ``timeout`` s naming it."""
+        from distributed import Client
+
+        try:
+            client = Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(
+                f"could not reach the dask scheduler at {address} within {timeout:g} s ({exc})"
+            ) from None
+        try:
+            executor = cls(client, seed=seed, hide=hide, isolate=isolate)
+            executor.check()
+        except BaseException:
+            client.close()
+            raise
+        return executor
+
+    def check(self) -> None:
+        """Every worker connected now has the client's kit (workers joining later are checked per task)."""
+        found = self.client.run(worker_kit)
+        wrong = {addr: kit for addr, kit in found.items() if kit != self.kit}
+        if wrong:
+            addr, kit = sorted(wrong.items())[0]
+            more = f" (and {len(wrong) - 1} more workers)" if len(wrong) > 1 else ""
+            self.start_error = KitMismatch(
+                f"dask worker {addr}{more} has kit fingerprint {kit}, the client has {self.kit}: "
+                "install the same kit version on every node (it would grade with another hidden suite)"
+            )
+            raise self.start_error
+
+    @property
+    def slots(self) -> int:
+        """Tasks the cluster runs at once now (threads of the connected workers): the client keeps about
+        twice that many in flight (on an autoscaling cluster that starts empty, raise --jobs instead)."""
+        try:
+            return sum(self.client.nthreads().values())
+        except Exception:  # a sizing hint only
+            return 0
+
+    def warm(self) -> None:
+        """Nothing to do: each worker's zygote starts when the worker joins (GraderPlugin)."""
+
+    def submit(self, task: Task) -> Future[TaskReply]:
+        return self._submit([task], single=True)  # type: ignore[return-value]
+
+    def submit_bundle(self, tasks: list[Task]) -> Future[list[TaskReply]]:
+        return self._submit(tasks, single=False)  # type: ignore[return-value]
+
+    def _submit(self, tasks: list[Task], *, single: bool) -> Future[Any]:
+        out: Future[Any] = Future()
+        if self.start_error is not None:
+            out.set_exception(self.start_error)
+            return out
+        key = f"normlab-grade-{tasks[0].learner}-{uuid.uuid4().hex[:12]}"
+        fut = self.client.submit(
+            run_remote, [strip_kit(t) for t in tasks], self.meta, key=key, pure=False
+        )
+        with self._flock:
+            self._futures.add(fut)
+
+        def done(f: Any) -> None:
+            with self._flock:
+                self._futures.discard(f)
+            try:
+                replies = f.result()
+            except KitMismatch as exc:
+                self.start_error = self.start_error or exc
+                out.set_exception(exc)
+                return
+            except BaseException as exc:  # the executor failed, not the learner
+                out.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                return
+            out.set_result(replies[0] if single else replies)
+
+        fut.add_done_callback(done)
+        return out
+
+    def close(self) -> None:
+        with self._flock:
+            pending = list(self._futures)
+            self._futures.clear()
+        with contextlib.suppress(Exception):
+            self.client.cancel(pending)
+        with contextlib.suppress(Exception):  # each worker's zygote of this run stops
+            self.client.unregister_worker_plugin(self.plugin)
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
