@@ -1,11 +1,11 @@
 """Grading past one machine: the scheduler's executor seam on ``dask.distributed``.
 
-:class:`DaskExecutor` has the :class:`grader.scheduler.LocalExecutor` interface (``submit``, ``submit_bundle``,
+:class:`DaskExecutor` has the :class:`grader.executor.LocalExecutor` interface (``submit``, ``submit_bundle``,
 ``close``, ``start_error``), so ``grading.grade_class`` drives it unchanged. Each (submission, groups) bundle
 becomes one dask task, run by :func:`run_remote` *in the dask worker process*:
 
 - the dask worker (the instructor's machine, outside any sandbox: trusted, like the local grader's parent)
-  holds its own :class:`~grader.scheduler.LocalExecutor` (one per process, started on first use or warmed by
+  holds its own :class:`~grader.executor.LocalExecutor` (one per process, started on first use or warmed by
   :class:`GraderPlugin`): learner code runs only in that node's zygote-forked, sandboxed workers, never in
   the dask worker itself; a crash, hang, flood or fork there costs the learner's own calls, as locally;
 - it judges every returned output there (:func:`grader.evaluate.judge_case`, inputs drawn again from
@@ -39,7 +39,8 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from grader import GROUPS
-from grader.scheduler import LocalExecutor, Task, TaskReply, kit_fingerprint
+from grader.executor import LocalExecutor, Task, TaskReply
+from grader.journal import kit_fingerprint
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with its address
 PLUGIN = "normlab-grader"

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exercises.feedback.hints import HINTS
 from grader import GROUPS
 from grader.results import (
     CRASHED,
@@ -33,7 +34,6 @@ from grader.results import (
     Result,
     fmt,
 )
-from exercises.feedback.hints import HINTS
 
 API_REFUSED = "API not allowed"
 # fault kinds, in the order the page lists them

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from exercises.feedback import hint_levels
 from grader import GROUPS, ROOT
 from grader.leakcheck import (
     _allowed_reference,
@@ -17,7 +18,6 @@ from grader.leakcheck import (
     reference_material,
 )
 from grader.stubs import exercise_ids, regions
-from exercises.feedback import hint_levels
 
 pytestmark = pytest.mark.kit
 

@@ -29,9 +29,9 @@ from grader import GROUPS, ROOT  # noqa: E402
 from grader.collect import collect  # noqa: E402
 from grader.dask_executor import DaskExecutor, KitMismatch, run_remote  # noqa: E402
 from grader.grading import Options, grade_class  # noqa: E402
+from grader.journal import Journal, kit_fingerprint  # noqa: E402
 from grader.report import gradebook_csv  # noqa: E402
-from grader.scheduler import Journal, kit_fingerprint  # noqa: E402
-from tests.test_grader_hostile import build_entry  # noqa: E402
+from tests.kit.test_grader_hostile import build_entry  # noqa: E402
 
 pytestmark = pytest.mark.kit
 
