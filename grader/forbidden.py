@@ -130,6 +130,7 @@ RULES: dict[str, Rules] = {
         why="write the initializer yourself",
     ),
     "histograms": Rules(),
+    "labs": Rules(),
 }
 
 
