@@ -99,7 +99,9 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def _float64_layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+def _float64_layer_norm(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> np.ndarray:
     import torch
     import torch.nn.functional as F
 
@@ -167,7 +169,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     timed = [r["median_ms"] for r in rows if r.get("median_ms")]
     best = min(timed) if timed else None
     width = max([len(r["name"]) for r in rows] + [14])
-    lines = [f"{'implementation':<{width}}  {'median ms':>10}  {'x fastest':>9}  {'max |diff|':>10}  status"]
+    lines = [
+        f"{'implementation':<{width}}  {'median ms':>10}  {'x fastest':>9}  {'max |diff|':>10}  status"
+    ]
     for r in rows:
         ms = r.get("median_ms")
         ms_s = f"{ms:10.3f}" if ms else f"{'-':>10}"
@@ -217,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Draw every lab's figure; print the timing table.")
     parser.add_argument("--impl", default="exercises", help="exercises (yours) or solutions")
     parser.add_argument("--out", type=Path, default=Path("figures"), help="folder for the PNGs")
-    parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow start)")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time torch.compile (slow start)"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     import matplotlib
@@ -226,13 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     labs = importlib.import_module(f"{args.impl}.labs")
 
     dists = labs.make_distributions(200, 64, seed=0)
-    print(save_figure(labs.plot_distributions(dists, gamma=2.0, beta=1.0), args.out / "labs_distributions.png"))
+    print(
+        save_figure(
+            labs.plot_distributions(dists, gamma=2.0, beta=1.0), args.out / "labs_distributions.png"
+        )
+    )
 
     rng = np.random.default_rng(0)
     eps_values = np.logspace(-12, 0, 13)
     z, dout = rng.normal(size=(8, 64)), rng.normal(size=(8, 64))
     curves = {
-        f"row std {s:g}": labs.max_grad_vs_eps(3.0 + s * z, dout, eps_values) for s in (1.0, 1e-2, 1e-4)
+        f"row std {s:g}": labs.max_grad_vs_eps(3.0 + s * z, dout, eps_values)
+        for s in (1.0, 1e-2, 1e-4)
     }
     print(save_figure(labs.plot_grad_vs_eps(eps_values, curves), args.out / "labs_eps.png"))
 
@@ -241,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gamma lab: {time.perf_counter() - start:.1f} s")
     print(save_figure(labs.plot_loss_curves(losses), args.out / "labs_gamma_init.png"))
 
-    rows = compare_implementations(implementations(labs, compile=args.compile), repeats=args.repeats)
+    rows = compare_implementations(
+        implementations(labs, compile=args.compile), repeats=args.repeats
+    )
     print(format_table(rows))
     print(save_figure(plot_timings(rows), args.out / "labs_efficiency.png"))
     return 0

@@ -69,7 +69,10 @@ def make_distributions(n_samples: int, n_features: int, seed: int = 0) -> dict[s
 
 
 def normalize_per_sample(
-    x: np.ndarray, gamma: float | np.ndarray = 1.0, beta: float | np.ndarray = 0.0, eps: float = 1e-5
+    x: np.ndarray,
+    gamma: float | np.ndarray = 1.0,
+    beta: float | np.ndarray = 0.0,
+    eps: float = 1e-5,
 ) -> np.ndarray:
     """Layer norm of every row of x (numpy, vectorized): normalize each sample, then scale and shift.
 
