@@ -13,7 +13,6 @@ Labs carry 0 points by default (grader/points.py); the weights below split whate
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -347,7 +346,7 @@ def judge_torch_meta(ctx: JudgeContext) -> Verdict:
 def judge_torch_float32(ctx: JudgeContext) -> Verdict:
     """float32 output against the reference on float64 upcasts (the fair judge of a float32 result)."""
     expected = ctx.reference_for(upcast64(ctx.inputs))
-    problems, wrong, generic = compare(
+    problems, _, generic = compare(
         ctx.outputs, expected, ["out"], rtol=1e-5, atol=1e-4, dtypes={"out": ""}
     )
     if problems:
