@@ -121,8 +121,9 @@ def compare_implementations(
     """One row per implementation: name, status, max_abs_diff (vs float64), median_ms, runs.
 
     Every implementation gets the same float32 inputs (x: rows of varied mean and std). Its output is
-    checked first; only "ok" rows are timed (one warm-up call, then ``repeats`` timed calls, median).
-    ``repeats=0`` checks outputs only.
+    checked first (that call is also its warm-up); only "ok" rows are timed: ``repeats`` rounds, each
+    round calling every implementation once in turn (interleaved, so that a busy moment of the machine
+    hits them all alike), then the median per implementation. ``repeats=0`` checks outputs only.
     """
     rng = np.random.default_rng(seed)
     n, d = shape
@@ -152,15 +153,18 @@ def compare_implementations(
         diff = float(np.nanmax(np.abs(out - truth))) if np.isfinite(out).all() else float("inf")
         row["max_abs_diff"] = diff
         row["status"] = "ok" if diff <= OUTPUT_ATOL else "wrong output"
-        if row["status"] == "ok" and repeats > 0:
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                fn(x, gamma, beta, eps)
-                times.append(time.perf_counter() - start)
-            row["median_ms"] = 1e3 * statistics.median(times)
-            row["runs"] = repeats
         rows.append(row)
+    timed = [r for r in rows if r["status"] == "ok"]
+    times: dict[str, list[float]] = {r["name"]: [] for r in timed}
+    for _ in range(repeats):
+        for r in timed:
+            start = time.perf_counter()
+            impls[r["name"]](x, gamma, beta, eps)
+            times[r["name"]].append(time.perf_counter() - start)
+    for r in timed:
+        if times[r["name"]]:
+            r["median_ms"] = 1e3 * statistics.median(times[r["name"]])
+            r["runs"] = repeats
     return rows
 
 
