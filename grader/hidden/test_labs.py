@@ -57,17 +57,17 @@ def judge_distributions(ctx: JudgeContext) -> Verdict:
         if not isinstance(a, np.ndarray) or a.shape != (n, d) or not np.isfinite(a).all():
             return _fail(f"{name}: expected ({n}, {d}) finite values", "shape")
     skew, kurt = _moments(out["normal"])
-    if abs(skew) > 0.1 or abs(kurt) > 0.2:
+    if not (abs(skew) <= 0.1 and abs(kurt) <= 0.2):
         return _fail(f"normal: skewness {skew:.2f}, excess kurtosis {kurt:.2f} (expected 0, 0)")
     skew, kurt = _moments(out["uniform"])
-    if abs(skew) > 0.1 or not -1.35 < kurt < -1.05:
+    if not (abs(skew) <= 0.1 and -1.35 < kurt < -1.05):
         return _fail(f"uniform: skewness {skew:.2f}, excess kurtosis {kurt:.2f} (expected 0, -1.2)")
     skew, _ = _moments(out["exponential"])
-    if skew < 1.2:
+    if not skew >= 1.2:
         return _fail(f"exponential: skewness {skew:.2f} (expected 2: a long right tail)")
     z = (out["bimodal"].ravel() - out["bimodal"].mean()) / out["bimodal"].std()
     counts, _ = np.histogram(z, bins=21, range=(-2.5, 2.5))
-    if counts[10] >= 0.5 * counts.max():
+    if not counts[10] < 0.5 * counts.max():
         return _fail("bimodal: no dip between two bumps", "labs-bimodal-one-peak")
     return Verdict.ok()
 
@@ -114,8 +114,14 @@ def judge_plot_dists(ctx: JudgeContext) -> Verdict:
     if out.get("is_figure") is not True:
         return _fail(f"returned {out.get('returned')}, expected the matplotlib Figure")
     geo = out.get("axes")
-    if not isinstance(geo, np.ndarray) or geo.ndim != 2 or geo.shape[1] != 5:
+    if (
+        not isinstance(geo, np.ndarray)
+        or geo.ndim != 2
+        or geo.shape[1] != 5
+        or not np.isfinite(geo[:, :2]).all()
+    ):
         return _fail("could not read the figure's axes")
+    geo = geo.astype(np.float64)
     cols = sorted({round(float(v), 3) for v in geo[:, 0]})
     rows = sorted({round(float(v), 3) for v in geo[:, 1]}, reverse=True)
     if len(geo) != 8 or len(cols) != 4 or len(rows) != 2:
@@ -326,6 +332,7 @@ def judge_loop_equals_vectorized(ctx: JudgeContext) -> Verdict:
     out, vec = ctx.outputs.get("out"), ctx.outputs.get("vectorized")
     if not isinstance(out, np.ndarray) or not isinstance(vec, np.ndarray) or out.shape != vec.shape:
         return _fail("the row loop's and the vectorized outputs differ in shape")
+    out, vec = out.astype(np.float64), vec.astype(np.float64)
     if not np.allclose(out, vec, rtol=1e-10, atol=1e-10):
         return _fail(
             f"the row loop and normalize_per_sample differ by up to {np.abs(out - vec).max():.3g}",
