@@ -3,4 +3,4 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms")
+GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms", "labs")

@@ -6,4 +6,5 @@ POINTS: dict[str, float] = {
     "layer_norm_torch": 25,
     "initializers": 25,
     "histograms": 20,
+    "labs": 0,  # practice labs: 0 points unless the instructor gives them some
 }

@@ -6,7 +6,7 @@
 - A stub's ``NotImplementedError("Exercise ...")`` is reported as NOT IMPLEMENTED YET (no traceback) under
   ``--impl exercises``; anywhere else it is an ordinary failure.
 - A failed check (exercises.feedback.checks.Feedback) shows its message and hint without a traceback wall.
-- Fixtures ``ln``, ``ln_torch``, ``init``, ``hist`` import the chosen module lazily: the numpy group never
+- Fixtures ``ln``, ``ln_torch``, ``init``, ``hist``, ``labs`` import the chosen module lazily: the numpy group never
   imports torch.
 """
 
@@ -24,7 +24,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms")
+GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms", "labs")
 ROOT = Path(__file__).resolve().parents[1]
 
 try:  # hypothesis: stable feedback for learners, wider search in CI
@@ -129,6 +129,12 @@ def init(request: pytest.FixtureRequest) -> ModuleType:
 def hist(request: pytest.FixtureRequest) -> ModuleType:
     """The histograms module under test."""
     return _module(request, "histograms")
+
+
+@pytest.fixture(scope="session")
+def labs(request: pytest.FixtureRequest) -> ModuleType:
+    """The labs module under test."""
+    return _module(request, "labs")
 
 
 # --- collection: kit tests only when asked for; gpu tests skip without CUDA --------------------------

@@ -6,7 +6,7 @@ by `python -m grader sync` from grader/mutants/), never by re-deriving the wrong
 misconception and the docstring section to re-read; it never shows reference code or expected values.
 
 Hint ids: `<abbr>-<misconception>` (ln = layer_norm, lnt = layer_norm_torch, init = initializers,
-hist = histograms); generic ids have no prefix.
+hist = histograms, labs = labs); generic ids have no prefix.
 """
 
 from __future__ import annotations
@@ -379,6 +379,68 @@ HINTS: dict[str, Hint] = {
         "a LayerNorm that is not an nn.LayerNorm subclass (the kit's own) looks missing: match "
         'type(m).__name__ == "LayerNorm", not isinstance(m, nn.LayerNorm).',
         "activation_stats: Pitfalls",
+    ),
+    # --- labs ------------------------------------------------------------------------------------
+    "labs-bimodal-one-peak": Hint(
+        "the bimodal sample has one peak: put the two bumps' means several stds apart.",
+        "make_distributions: Pitfalls",
+    ),
+    "labs-seed-ignored": Hint(
+        "the same seed must give the same arrays and another seed other arrays: draw everything "
+        "from np.random.default_rng(seed).",
+        "make_distributions: Pitfalls",
+    ),
+    "labs-per-column": Hint(
+        "the statistics look taken per feature (over the batch, axis 0) as batch norm does; layer "
+        "norm takes them per sample, over each row's features (axis -1).",
+        "normalize_per_sample: Pitfalls",
+    ),
+    "labs-beta-scaled": Hint(
+        "beta looks added before the scaling, so gamma scales it too: the shift comes last, "
+        "gamma * xhat + beta.",
+        "normalize_per_sample: Formula",
+    ),
+    "labs-bottom-not-normalized": Hint(
+        "the bottom row looks like the raw values again: draw normalize_per_sample(x, gamma, beta) "
+        "there.",
+        "plot_distributions: Pitfalls",
+    ),
+    "labs-eps-outside": Hint(
+        "the gradient grows like 1/eps, not 1/sqrt(eps): eps looks added to the std instead of "
+        "the variance (it goes inside the square root).",
+        "max_grad_vs_eps: Formula",
+    ),
+    "labs-grad-incomplete": Hint(
+        "the gradient looks like dout / sqrt(var + eps) alone: x also moves the mean and the "
+        "variance, and both paths carry gradient back to x (check yourself against torch autograd).",
+        "max_grad_vs_eps: Formula",
+    ),
+    "labs-not-loglog": Hint(
+        "both axes must be logarithmic to show the slope -1/2 (x AND y).",
+        "plot_grad_vs_eps: Pitfalls",
+    ),
+    "labs-gamma-not-applied": Hint(
+        "the LayerNorm's gain does not start at gamma_init: nn.LayerNorm starts at 1, so fill its "
+        "weight after building the net (under torch.no_grad()).",
+        "make_ln_net: Pitfalls",
+    ),
+    "labs-no-zero-grad": Hint(
+        "the losses drift from plain SGD's: are the gradients zeroed every step? Otherwise they "
+        "add up over the steps.",
+        "train_losses: Pitfalls",
+    ),
+    "labs-curves-unlabelled": Hint(
+        "give every line its curve's label (ax.plot(..., label=label)) and draw a legend.",
+        "plot_loss_curves: Pitfalls",
+    ),
+    "labs-unbiased-var": Hint(
+        "the variance looks divided by D - 1; layer norm uses the biased variance (divide by D).",
+        "layer_norm_rows_loop: Pitfalls",
+    ),
+    "labs-torch-unbiased": Hint(
+        "the variance looks divided by D - 1: torch's var() is unbiased by default; pass "
+        "unbiased=False (or correction=0).",
+        "layer_norm_torch_ops: Pitfalls",
     ),
 }
 

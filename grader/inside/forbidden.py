@@ -129,6 +129,7 @@ RULES: dict[str, Rules] = {
         why="write the initializer yourself",
     ),
     "histograms": Rules(),
+    "labs": Rules(),
 }
 
 

@@ -135,18 +135,19 @@ def main(*, jobs: int = 2, seed: int = 0, group: str | None = None, timeout: flo
             g = r.groups[c.group]
             c.got = f"{fmt(g.cents)} / {fmt(g.max_cents)}"
             failing = [x for x in g.cases if x.status != "passed"]
+            # a 0-point group (e.g. labs by default) is checked on its cases' verdicts, not on points
+            scored = g.max_cents > 0
             if c.expect == "full":
-                c.ok = g.cents == g.max_cents and g.max_cents > 0
+                c.ok = not failing and bool(g.cases) if not scored else g.cents == g.max_cents
                 why = [f"{x.name}: {x.status}: {x.message}" for x in failing] or [g.message]
                 c.detail = "" if c.ok else "; ".join(why)[:400]
             elif c.expect == "0":
-                c.ok = g.cents == 0
-                c.detail = (
-                    "" if c.ok else "passed: " + ", ".join(x.name for x in g.cases if x.cents)
-                )
+                passed = [x.name for x in g.cases if (x.cents if scored else x.status == "passed")]
+                c.ok = not passed
+                c.detail = "" if c.ok else "passed: " + ", ".join(passed)
             else:
                 hint = c.expect.rsplit(" ", 1)[-1]
-                lost = g.cents < g.max_cents
+                lost = g.cents < g.max_cents if scored else bool(failing)
                 shown = f"Hint [{hint}]" in feedback
                 c.ok = lost and shown
                 if not lost:

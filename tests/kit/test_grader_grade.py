@@ -81,8 +81,14 @@ def test_grades_csv_has_the_contract_columns_and_known_outcomes(run: dict) -> No
     groups = available_groups()
     assert rows["ada"]["total"] == rows["ada"]["max"]
     assert rows["dev"]["total"] == "0"
-    for g in groups:
-        assert rows["cleo"][g] not in ("", rows["ada"][g]) or g not in _mutant_groups(), g
+    from grader.points import POINTS
+
+    for g in groups:  # a 0-point group (labs by default) scores 0 either way
+        assert (
+            rows["cleo"][g] not in ("", rows["ada"][g])
+            or g not in _mutant_groups()
+            or not POINTS.get(g)
+        ), g
     assert rows["eve"]["layer_norm"] == "0"
     assert "layer_norm: syntax error" in rows["eve"]["status"]
     assert 0 < float(rows["finn"]["layer_norm"]) < float(rows["ada"]["layer_norm"])
