@@ -62,9 +62,29 @@ class Options:
         "auto"  # auto: GPU cases run (0 points) when CUDA is there; on: they count; off: skipped
     )
     cuda: bool = False  # is a CUDA device available (decided by the caller)
+    # the groups to grade, in GROUPS order (None: every group), and the points table (None: grader/points.py);
+    # `grade` passes both (by default the groups worth points), selfcheck and audit leave them None
+    groups: tuple[str, ...] | None = None
+    points: tuple[tuple[str, float], ...] | None = None
 
     def key(self) -> str:
-        return f"seed={self.seed};timeout={self.timeout};mem={self.memory_mb};gpu={self.gpu};cuda={self.cuda}"
+        key = f"seed={self.seed};timeout={self.timeout};mem={self.memory_mb};gpu={self.gpu};cuda={self.cuda}"
+        if self.groups is not None:
+            key += f";groups={','.join(self.groups)}"
+        if self.points is not None:
+            key += ";points=" + ",".join(f"{g}={p:g}" for g, p in self.points)
+        return key
+
+    @property
+    def graded_groups(self) -> list[str]:
+        return list(GROUPS) if self.groups is None else [g for g in GROUPS if g in self.groups]
+
+    def points_of(self, group: str) -> float:
+        if self.points is None:
+            from grader.points import POINTS
+
+            return POINTS.get(group, 0)
+        return dict(self.points).get(group, 0)
 
 
 def available_groups() -> list[str]:
@@ -120,7 +140,6 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
     """Everything decided before any learner code runs; the tasks to run (none if nothing to run)."""
     from grader.cases import load_cases
     from grader.evaluate import case_inputs
-    from grader.points import POINTS
 
     if group not in available_groups():
         return Prepared(group, GroupResult(group, NOT_AVAILABLE, 0, message="no hidden tests yet"))
@@ -129,7 +148,7 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
     cents = dict(
         zip(
             [c.name for c in counted],
-            split_cents(POINTS.get(group, 0), [c.weight for c in counted]),
+            split_cents(options.points_of(group), [c.weight for c in counted]),
             strict=True,
         )
     )
@@ -464,7 +483,7 @@ class ClassGrading:
         self.max_inflight = max_inflight
         self.progress = progress
         self.judges = judges
-        self.groups = list(GROUPS)
+        self.groups = options.graded_groups
         self.results: dict[str, Result] = {}
         # one entry per learner (its CPU tasks of every group, run on one worker) and per CUDA task
         self.queue: list[Entry] = []

@@ -72,8 +72,10 @@ def _drop_defaults(d: dict[str, Any], defaults: dict[str, Any]) -> None:
             del d[key]
 
 
-def run_record(results: Sequence[Result], *, kit: str | None = None) -> dict[str, Any]:
-    """The run.json record for this class (its date is now)."""
+def run_record(
+    results: Sequence[Result], *, kit: str | None = None, points: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """The run.json record for this class (its date is now); ``points``: the run's table (default POINTS)."""
     from grader.points import POINTS
 
     level, detail = _weakest(results)
@@ -101,7 +103,7 @@ def run_record(results: Sequence[Result], *, kit: str | None = None) -> dict[str
         "kit": kit if kit is not None else _kit_fingerprint(),
         "isolation": level,
         "isolation_detail": detail,
-        "points": dict(POINTS),
+        "points": dict(POINTS if points is None else points),
         "case_docs": docs,
         "learners": learners,
     }
@@ -140,12 +142,14 @@ def write_insights(
     return [CASES, MISCONCEPTIONS, HTML]
 
 
-def write_all(results: Sequence[Result], folder: Path) -> list[str]:
+def write_all(
+    results: Sequence[Result], folder: Path, points: dict[str, float] | None = None
+) -> list[str]:
     """What `grade` calls: run.json plus the insight files. A failure here never costs the class its
     grades: it is reported on stderr and the files already written are kept."""
     written: list[str] = []
     try:
-        record = run_record(results)
+        record = run_record(results, points=points)
         (folder / RUN).write_text(
             json.dumps(record, separators=(",", ":")) + "\n", encoding="utf-8"
         )

@@ -7,7 +7,7 @@ spreadsheet would run as a formula (a learner id or status starting with = + - @
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from grader import GROUPS
@@ -18,16 +18,18 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def rows(results: Iterable[Result]) -> list[list[str]]:
-    out = [["learner", "total", "max", *GROUPS, "status"]]
+def rows(results: Iterable[Result], groups: Sequence[str] | None = None) -> list[list[str]]:
+    """The table; one column per group graded in this run (``groups``; default: every group)."""
+    columns = list(GROUPS if groups is None else groups)
+    out = [["learner", "total", "max", *columns, "status"]]
     for r in results:
-        groups = [
-            fmt(r.groups[g].cents) if g in r.groups and r.groups[g].counted else "" for g in GROUPS
+        cells = [
+            fmt(r.groups[g].cents) if g in r.groups and r.groups[g].counted else "" for g in columns
         ]
-        out.append([_cell(r.learner), fmt(r.cents), fmt(r.max_cents), *groups, _cell(r.status())])
+        out.append([_cell(r.learner), fmt(r.cents), fmt(r.max_cents), *cells, _cell(r.status())])
     return out
 
 
-def write(results: Iterable[Result], path: Path) -> None:
+def write(results: Iterable[Result], path: Path, groups: Sequence[str] | None = None) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows(results))
+        csv.writer(f).writerows(rows(results, groups))

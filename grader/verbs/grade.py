@@ -75,6 +75,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "points, off = skip (default %(default)s)",
     )
     parser.add_argument(
+        "--groups",
+        default=d["groups"],
+        metavar="G[,G...]",
+        help="grade only these exercise groups (default: every group worth points in grader/points.py; "
+        "a 0-point group such as labs is graded, worth nothing, when named here)",
+    )
+    parser.add_argument(
+        "--points",
+        default=d["points"],
+        metavar="G=P[,G=P...]",
+        help="override grader/points.py for this run, e.g. labs=10 (a group given points is graded)",
+    )
+    parser.add_argument(
         "--executor",
         choices=("local", "dask"),
         default=d["executor"],
@@ -137,6 +150,8 @@ def main(
     nbgrader_db: Path | None = None,
     executor: str = "local",
     scheduler: str | None = None,
+    groups: str | None = None,
+    points: str | None = None,
 ) -> int:
     """Grade every entry of SUBMISSIONS; write grades.csv and per-learner feedback under OUT."""
     submissions, out = Path(submissions), Path(out)
@@ -148,6 +163,17 @@ def main(
     problem = _check_out(out, submissions)
     if problem:
         return _misuse(problem)
+
+    from grader.points import default_groups, parse_groups, parse_points, points_table
+
+    try:
+        overrides = parse_points(points or "")
+        table = points_table(overrides)
+        chosen = parse_groups(groups) if groups else default_groups(table)
+    except ValueError as exc:
+        return _misuse(f"--groups/--points: {exc}")
+    # a group given points is graded even when --groups does not name it
+    chosen = [g for g in table if g in chosen or overrides.get(g, 0) > 0]  # GROUPS order
 
     from grader.collect import collect
 
@@ -174,7 +200,9 @@ def main(
         cluster_errors = (ClusterError,)
     else:
         # the zygote (a fresh interpreter importing torch) starts now, while this process loads the cases
-        executor = LocalExecutor(jobs, available_groups(), hide=[submissions, out])
+        executor = LocalExecutor(
+            jobs, [g for g in available_groups() if g in chosen], hide=[submissions, out]
+        )
         executor.warm()
     cuda = False
     if gpu != "off" and _has_gpu_cases():
@@ -193,18 +221,21 @@ def main(
     # this process's first-call costs, paid on this core while the zygote starts on another (on dask the
     # workers judge: nothing to warm here)
     if kind == "local":
-        warm_up(available_groups())
+        warm_up([g for g in available_groups() if g in chosen])
 
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     _write_manifest(out, _read_manifest(out))
-    options = Options(seed=seed, timeout=timeout, memory_mb=memory_mb, gpu=gpu, cuda=cuda)
-    groups = available_groups()
-    missing = [
-        g
-        for g in ("layer_norm", "layer_norm_torch", "initializers", "histograms")
-        if g not in groups
-    ]
+    options = Options(
+        seed=seed,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        gpu=gpu,
+        cuda=cuda,
+        groups=tuple(chosen),
+        points=tuple((g, table[g]) for g in chosen),
+    )
+    missing = [g for g in chosen if g not in available_groups()]
     if missing:
         print(f"grade: not available yet (no hidden tests): {', '.join(missing)}", file=sys.stderr)
     start = time.monotonic()
@@ -245,7 +276,7 @@ def main(
         if judges is not None:
             judges.close()
     progress.close()
-    write_reports(results, out)
+    write_reports(results, out, chosen, {g: table[g] for g in chosen})
     print_summary(results, seconds=time.monotonic() - start, reused=progress.reused)
     print(f"wrote {out / 'grades.csv'} and feedback for {len(results)} learners")
     if nbgrader_db is not None:
@@ -350,7 +381,9 @@ def output_folder(learner: str) -> str:
     return learner
 
 
-def write_reports(results: list, out: Path) -> None:
+def write_reports(
+    results: list, out: Path, groups: list[str] | None = None, points: dict | None = None
+) -> None:
     """Write everything into DIR/.new-*, then swap it in: what the previous run wrote goes, nothing else."""
     from grader.report import class_report, feedback_md, gradebook_csv, gradescope_json
 
@@ -358,7 +391,7 @@ def write_reports(results: list, out: Path) -> None:
     new = out / f".new-{token}"
     new.mkdir()
     written = ["grades.csv"]
-    gradebook_csv.write(results, new / "grades.csv")
+    gradebook_csv.write(results, new / "grades.csv", groups)
     for r in results:
         name = output_folder(r.learner)
         folder = new / name
@@ -368,7 +401,9 @@ def write_reports(results: list, out: Path) -> None:
             json.dumps(gradescope_json.to_dict(r), indent=1) + "\n", encoding="utf-8"
         )
         written.append(name)
-    written += class_report.write_all(results, new)  # report.html, cases.csv, ... (after the rest)
+    written += class_report.write_all(
+        results, new, points
+    )  # report.html, cases.csv, ... (after the rest)
     old = out / f".old-{token}"
     old.mkdir()
     for name in _read_manifest(out):
