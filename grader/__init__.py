@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms")
+GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms", "layer_norm_triton")
 
 # The grader reads the kit's shared test helpers (tests/hints.py, tests/checks.py) wherever it runs, e.g. from an
 # nbgrader kernel whose cwd is a course folder: make the kit root importable once grader is.
