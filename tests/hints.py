@@ -205,6 +205,12 @@ HINTS: dict[str, Hint] = {
         "to its own row of the buffer, and a second kernel must add up all the partial rows.",
         "layer_norm_bwd: Pitfalls",
     ),
+    "tri-partials-shared-row": Hint(
+        "dweight / dbias look to hold only the rows of the last program to write: programs that store "
+        "their partial sums to the same place overwrite each other (a race on a GPU); give each program "
+        "its own row of the partial buffer and add the rows up in a second kernel.",
+        "layer_norm_bwd: Pitfalls",
+    ),
     "tri-row-stride": Hint(
         "a strided x (a slice x_big[:, :N], whose rows are further apart than N) gives wrong rows: row r "
         "starts at r * x.stride(0); pass the stride to the kernel.",

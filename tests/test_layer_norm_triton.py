@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.autograd.gradcheck import GradcheckError
 from torch.overrides import TorchFunctionMode
 
 from tests.checks import FLOAT32_VS_64, HALF_TOLERANCES, check_outputs, fail, mismatch
@@ -209,7 +210,7 @@ def test_gradcheck_float64(ln_triton):
     fn = ln_triton.LayerNormTritonFunction.apply
     try:
         ok = torch.autograd.gradcheck(lambda *t: fn(*t, EPS), (x, w, b), fast_mode=True)
-    except torch.autograd.gradcheck.GradcheckError as exc:
+    except GradcheckError as exc:
         fail("gradcheck(LayerNormTritonFunction.apply, x (3, 5) float64)", str(exc).splitlines()[0])
     assert ok
 
@@ -230,6 +231,8 @@ def test_non_contiguous_rows_are_handled_or_refused_clearly(ln_triton):
     xt = _tensor(i["x"], "float32").t().contiguous().t()  # (6, 4) with strides (1, 6)
     try:
         y, _, _ = ln_triton.layer_norm_fwd(xt, None, None, EPS)
+    except NotImplementedError:
+        raise
     except (ValueError, RuntimeError, TypeError) as exc:
         if "contiguous" not in str(exc) and "stride" not in str(exc):
             fail("layer_norm_fwd(x.t())", f"raised {exc!r}: say that x must be contiguous")
