@@ -42,12 +42,13 @@ import os
 
 import torch
 
-if not torch.cuda.is_available():  # no GPU: run the kernels in Triton's interpreter (numpy, on the CPU)
+# no GPU: run the kernels in Triton's interpreter (numpy, on the CPU)
+if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
-import triton  # noqa: E402
-import triton.language as tl  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import triton
+import triton.language as tl
+from torch import Tensor, nn
 
 __all__ = ["LayerNormTritonFunction", "TritonLayerNorm", "layer_norm_bwd", "layer_norm_fwd"]
 

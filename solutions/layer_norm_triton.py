@@ -39,12 +39,13 @@ import os
 
 import torch
 
-if not torch.cuda.is_available():  # no GPU: run the kernels in Triton's interpreter (numpy, on the CPU)
+# no GPU: run the kernels in Triton's interpreter (numpy, on the CPU)
+if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
-import triton  # noqa: E402
-import triton.language as tl  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import triton
+import triton.language as tl
+from torch import Tensor, nn
 
 __all__ = ["LayerNormTritonFunction", "TritonLayerNorm", "layer_norm_bwd", "layer_norm_fwd"]
 
@@ -377,7 +378,9 @@ class LayerNormTritonFunction(torch.autograd.Function):
         n = x.shape[-1]
         for name, p in (("weight", weight), ("bias", bias)):
             if p is not None and tuple(p.shape) != (n,):
-                raise ValueError(f"{name} {tuple(p.shape)} must be (N,) = ({n},) for x {tuple(x.shape)}")
+                raise ValueError(
+                    f"{name} {tuple(p.shape)} must be (N,) = ({n},) for x {tuple(x.shape)}"
+                )
         x2 = x.reshape(-1, n)
         y, mean, rstd = layer_norm_fwd(x2, weight, bias, eps)
         ctx.save_for_backward(x2, weight, mean, rstd)

@@ -59,7 +59,9 @@ def _inputs(m, n, seed, *, dtype="float32", loc=0.0, scale=1.0, weight=True, bia
         d["bias"] = rng.standard_normal(n)
     d = {k: _exact(v, dtype) for k, v in d.items()}
     d["dtype"] = np.array(dtype)
-    d["pad"] = np.array(pad)  # > 0: x is a slice x_big[:, :n] of a (m, n + pad) tensor (row stride n + pad)
+    d["pad"] = np.array(
+        pad
+    )  # > 0: x is a slice x_big[:, :n] of a (m, n + pad) tensor (row stride n + pad)
     return d
 
 
@@ -145,7 +147,9 @@ def test_backward_matches_stored_values(ln_triton, stored, case):
     got = run_kernels(ln_triton, **c.args())
     rtol, atol = _tolerance(str(c.inputs["dtype"]))
     names = [n for n in GRADS if n in c.expected]
-    atol = max(atol, 1e-5 * float(np.abs(c.expected["dx"]).max()))  # dx is a difference of larger terms
+    atol = max(
+        atol, 1e-5 * float(np.abs(c.expected["dx"]).max())
+    )  # dx is a difference of larger terms
     check_outputs(
         got,
         c.expected,
@@ -162,7 +166,9 @@ def test_backward_matches_stored_values(ln_triton, stored, case):
 
 def _truth(x, weight, bias, dy):
     x64 = torch.as_tensor(np.asarray(x, np.float64)).requires_grad_()
-    w64 = None if weight is None else torch.as_tensor(np.asarray(weight, np.float64)).requires_grad_()
+    w64 = (
+        None if weight is None else torch.as_tensor(np.asarray(weight, np.float64)).requires_grad_()
+    )
     b64 = None if bias is None else torch.as_tensor(np.asarray(bias, np.float64)).requires_grad_()
     y = F.layer_norm(x64, x64.shape[-1:], w64, b64, EPS)
     y.backward(torch.as_tensor(np.asarray(dy, np.float64)))
@@ -182,7 +188,9 @@ def test_matches_float64_truth_within_a_few_ulps(ln_triton, dtype):
     expected["dx"] = expected["dx"]
     for name in ("y", *GRADS):
         scale = float(np.abs(expected[name]).max()) if name == "dx" else 1.0
-        why = mismatch(got[name], expected[name], rtol, atol * max(1.0, scale) * (10 if name == "dx" else 1))
+        why = mismatch(
+            got[name], expected[name], rtol, atol * max(1.0, scale) * (10 if name == "dx" else 1)
+        )
         if why:
             fail(
                 f"layer_norm_fwd/bwd(x (4, 1000) {dtype}) against torch in float64",
@@ -222,7 +230,11 @@ def test_dweight_dbias_are_deterministic(ln_triton):
     second = run_kernels(ln_triton, **i)
     for name in GRADS:
         if not np.array_equal(first[name], second[name]):
-            fail("layer_norm_bwd run twice on the same inputs", f"{name} differs", "tri-nondeterministic")
+            fail(
+                "layer_norm_bwd run twice on the same inputs",
+                f"{name} differs",
+                "tri-nondeterministic",
+            )
 
 
 def test_non_contiguous_rows_are_handled_or_refused_clearly(ln_triton):
@@ -262,7 +274,11 @@ def test_wrappers_compute_nothing_in_torch(ln_triton):
         ln_triton.LayerNormTritonFunction.apply(x, w, b, EPS).backward(_tensor(i["dy"], "float32"))
     bad = sorted({n for n in calls.names if any(r in n.lower() for r in REFUSED)})
     if bad:
-        fail("LayerNormTritonFunction forward + backward", f"called torch: {', '.join(bad)}", "tri-forbidden-api")
+        fail(
+            "LayerNormTritonFunction forward + backward",
+            f"called torch: {', '.join(bad)}",
+            "tri-forbidden-api",
+        )
 
 
 # --- the module --------------------------------------------------------------------------------------
@@ -296,7 +312,10 @@ def test_module_matches_torch_layer_norm(ln_triton, affine, use_bias):
     for name, a, e in [
         ("out", out, expected),
         ("dx", x1.grad, x2.grad),
-        *[(f"d{n}", p.grad, q.grad) for (n, p), (_, q) in zip(mine.named_parameters(), ref.named_parameters(), strict=True)],
+        *[
+            (f"d{n}", p.grad, q.grad)
+            for (n, p), (_, q) in zip(mine.named_parameters(), ref.named_parameters(), strict=True)
+        ],
     ]:
         why = mismatch(_np(a), _np(e), rtol, atol)
         if why:
@@ -341,7 +360,9 @@ def test_gpu_compiled_matches_interpreter_and_torch(ln_triton, dtype):
         if why:
             fail(f"compiled vs interpreted kernels on x (64, 4097) {dtype}", f"{name}: {why}")
     ref = F.layer_norm(xc.float(), (4097,), wc.float(), bc.float(), EPS)
-    why = mismatch(_np(y), _np(ref.to(xc.dtype)), 2 * rtol, 2 * atol + (0.02 if dtype != "float32" else 0))
+    why = mismatch(
+        _np(y), _np(ref.to(xc.dtype)), 2 * rtol, 2 * atol + (0.02 if dtype != "float32" else 0)
+    )
     if why:
         fail(f"layer_norm_fwd vs F.layer_norm on CUDA, {dtype}", f"y: {why}")
 
