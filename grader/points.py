@@ -7,5 +7,5 @@ POINTS: dict[str, float] = {
     "initializers": 25,
     "histograms": 20,
     # 0: not graded by default; the instructor enables it (grader/points.py or grade --groups)
-    "layer_norm_triton": 10,
+    "layer_norm_triton": 0,
 }
