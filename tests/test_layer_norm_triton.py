@@ -10,9 +10,10 @@ compiled kernels with the interpreter and with torch on CUDA; they are skipped, 
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -325,33 +326,39 @@ def test_module_matches_torch_layer_norm(ln_triton, affine, use_bias):
 # --- GPU: the compiled kernels against the interpreter and torch ------------------------------------
 
 
-def _interpreted_copy(m) -> Any:
-    """A second copy of the module under test, its kernels decorated with TRITON_INTERPRET=1."""
-    old = os.environ.get("TRITON_INTERPRET")
-    os.environ["TRITON_INTERPRET"] = "1"
-    try:
-        spec = importlib.util.spec_from_file_location("_normlab_triton_interpreted", m.__file__)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        if old is None:
-            del os.environ["TRITON_INTERPRET"]
-        else:
-            os.environ["TRITON_INTERPRET"] = old
-    return module
+def _interpreted(m, inputs: dict[str, Any], tmp_path) -> dict[str, Any]:
+    """run_kernels on the CPU in Triton's interpreter, in a fresh process: TRITON_INTERPRET is read when a
+    kernel (triton.language's own included) is decorated, so one process cannot hold both kinds of kernel."""
+    np.savez(tmp_path / "in.npz", **{k: np.asarray(v) for k, v in inputs.items()})
+    code = (
+        "import sys, numpy as np, importlib.util\n"
+        "from tests.test_layer_norm_triton import run_kernels\n"
+        "spec = importlib.util.spec_from_file_location('_interpreted', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "i = dict(np.load(sys.argv[2]))\n"
+        "np.savez(sys.argv[3], **run_kernels(m, **i))\n"
+    )
+    env = {**os.environ, "TRITON_INTERPRET": "1", "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run(
+        [sys.executable, "-c", code, m.__file__, tmp_path / "in.npz", tmp_path / "out.npz"],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=600,
+    )
+    return dict(np.load(tmp_path / "out.npz"))
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
-def test_gpu_compiled_matches_interpreter_and_torch(ln_triton, dtype):
+def test_gpu_compiled_matches_interpreter_and_torch(ln_triton, dtype, tmp_path):
     i = _inputs(64, 4097, 15, dtype=dtype, loc=5.0, scale=2.0)
     xc, wc, bc = (_tensor(i[k], dtype, "cuda") for k in ("x", "weight", "bias"))
     y, mean, rstd = ln_triton.layer_norm_fwd(xc, wc, bc, EPS)
     dx, dw, db = ln_triton.layer_norm_bwd(_tensor(i["dy"], dtype, "cuda"), xc, wc, mean, rstd)
     if y.device.type != "cuda" or y.dtype != xc.dtype:
         fail("layer_norm_fwd on CUDA", f"y is {y.dtype} on {y.device}, expected {xc.dtype} on cuda")
-    interp = run_kernels(_interpreted_copy(ln_triton), **{k: v for k, v in i.items()})
+    interp = _interpreted(ln_triton, i, tmp_path)
     rtol, atol = _tolerance(dtype)
     gpu = {"y": y, "mean": mean, "rstd": rstd, "dx": dx, "dweight": dw, "dbias": db}
     for name, value in gpu.items():
