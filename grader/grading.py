@@ -77,7 +77,12 @@ def available_groups() -> list[str]:
 
 
 def unavailable_reason(group: str) -> str | None:
-    """Why ``group`` cannot be graded on this machine (a package without a wheel here), or None."""
+    """Why ``group`` is not graded: 0 points (an optional group the instructor has not enabled), or a package
+    without a wheel on this machine; None when it is graded."""
+    from grader.points import POINTS
+
+    if POINTS.get(group, 0) <= 0:
+        return "0 points in grader/points.py: not graded unless the instructor enables it"
     if group == "layer_norm_triton":
         import importlib.util
 
