@@ -1,8 +1,11 @@
 """Worker-side adapters for the layer_norm_triton group. Trusted code, copied into the worker's staging dir.
 
-Importing this module (the zygote does, once, before any worker forks) sets TRITON_INTERPRET=1 where there is
-no CUDA device and imports Triton, so the learner's kernels, decorated when the graded file is imported, run in
-Triton's interpreter on the CPU. Where Triton cannot be imported, the group is not graded (grader/grading.py).
+Importing this module (the zygote does, once, before any worker forks; the parent does before it runs the
+reference) sets TRITON_INTERPRET=1 and imports Triton, so the learner's kernels, decorated when the graded file is
+imported, run in Triton's interpreter on the CPU -- on every machine, a GPU one included: the hidden cases are CPU
+cases (a CPU worker's address-space limit leaves no room for a CUDA context, and one process cannot hold both
+compiled and interpreted kernels). GPU parity is the public `gpu` tests' and benchmarks/layer_norm.py's job.
+Where Triton cannot be imported, the group is not graded (grader/grading.py).
 
 Inputs: x (M, N), dy, weight/bias (N,) or absent, a ``dtype`` string (half-precision values arrive as float32
 arrays the dtype represents exactly) and ``pad`` (> 0: x is the slice big[:, :N] of a wider tensor, so its row
@@ -17,8 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-if not torch.cuda.is_available():
-    os.environ.setdefault("TRITON_INTERPRET", "1")
+os.environ["TRITON_INTERPRET"] = "1"
 try:  # warm: the worker then pays no import; and triton.language's own kernels see TRITON_INTERPRET
     import triton  # noqa: F401
 except Exception:  # noqa: S110 - reported by grader.grading.unavailable_reason
