@@ -184,7 +184,7 @@ HINTS: dict[str, Hint] = {
     ),
     "tri-padding-in-variance": Hint(
         "the variance looks to include the padding lanes of the last block: a masked load gives 0 "
-        "there, but (0 - mean)**2 is not 0; keep those lanes out (tl.where(cols < N, x - mean, 0.0)).",
+        "there, but (0 - mean)**2 is not 0: the mask must keep those lanes out of the sum of squares too.",
         "_layer_norm_fwd_kernel: Pitfalls",
     ),
     "tri-divide-by-block": Hint(
