@@ -14,8 +14,14 @@ fwd+bwd = forward then torch.autograd.grad; bwd = backward alone, on a retained 
                      with the reason, where no C++ compiler (CPU) or Triton (CUDA) is present
   F.layer_norm compiled  F.layer_norm under torch.compile: inductor's own lowering of the op, the best a
                      compiled layer norm gets from this torch (same skips); the yardstick for the row above
+  Triton             solutions.layer_norm_triton.LayerNormTritonFunction: the fused Triton kernels (CUDA only,
+                     at TRITON_SHAPES in float16, bfloat16 and float32, beside F.layer_norm); on a machine
+                     without CUDA the rows are skipped and the notes give an interpreter check of correctness
+                     only (Triton's interpreter runs numpy on the CPU: its times mean nothing)
 Shapes: CPU (32, 128), (4096, 768), (8192, 4096) float32; CUDA the same plus (16384, 8192), float32 and bfloat16
 (--quick: the two smaller CPU shapes and CUDA up to (8192, 4096), fewer rounds: a CI-sized run).
+Triton targets (issue #18, a current datacenter GPU): fwd >= 90 % of copy bandwidth at (4096, 8192) float16 and
+faster than F.layer_norm; bwd (dx + dweight + dbias) not slower than F.layer_norm's.
 
 Method: every implementation of one (device, shape, dtype) is timed in the same process, interleaved -- each
 round runs each row once, in a rotating order -- so drift and other load hit all rows alike; a row's time is
@@ -65,6 +71,87 @@ CUDA_SHAPES = [(32, 128), (4096, 768), (8192, 4096), (16384, 8192)]
 TENSORS = {"fwd": 2, "bwd": 3, "fwd+bwd": 5}  # x-sized tensors an ideal kernel reads or writes
 # torch.compile of the eager rows of these names (the name less " compiled")
 COMPILED = ("Function compiled", "F.layer_norm compiled")
+TRITON_SHAPES = [(4096, 768), (4096, 8192), (16384, 8192)]
+TRITON_DTYPES = [torch.float16, torch.bfloat16, torch.float32]
+
+
+def _load_triton() -> tuple[object | None, str]:
+    """solutions.layer_norm_triton (its kernels compiled on CUDA, interpreted without), or why not."""
+    try:
+        import solutions.layer_norm_triton as module
+    except Exception as exc:  # no wheel for this platform, a broken install
+        return None, f"Triton not available here ({type(exc).__name__}: {exc})"
+    return module, ""
+
+
+def triton_rows(device: str, shape: tuple[int, int], dtype: torch.dtype) -> list[Row]:
+    """F.layer_norm and the Triton Function on the same tensors (fwd, bwd, fwd+bwd); skipped without CUDA."""
+    m, n = shape
+    name = str(dtype).removeprefix("torch.")
+    size = m * n * torch.empty((), dtype=dtype).element_size()
+    module, why = _load_triton()
+    if not device.startswith("cuda"):
+        why = why or "no CUDA device (the interpreter checks correctness only: see the notes)"
+    if module is None or why:
+        return [
+            Row(device, shape, name, "Triton", p, None, TENSORS[p] * size, skip=why)
+            for p in TENSORS
+        ]
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.randn(m, n, generator=gen) * 2 + 1).to(device=device, dtype=dtype).requires_grad_()
+    w = (torch.rand(n, generator=gen) + 0.5).to(device=device, dtype=dtype).requires_grad_()
+    b = torch.randn(n, generator=gen).to(device=device, dtype=dtype).requires_grad_()
+    g = torch.randn(m, n, generator=gen).to(device=device, dtype=dtype)
+    impls = {
+        "F.layer_norm": lambda: F.layer_norm(x, (n,), w, b, EPS),
+        "Triton": lambda: module.LayerNormTritonFunction.apply(x, w, b, EPS),
+    }
+    rows = []
+    for impl, fn in impls.items():
+        out = fn()
+        rows += [
+            Row(device, shape, name, impl, "fwd", fn, TENSORS["fwd"] * size),
+            Row(
+                device,
+                shape,
+                name,
+                impl,
+                "bwd",
+                lambda out=out: torch.autograd.grad(out, (x, w, b), g, retain_graph=True),
+                TENSORS["bwd"] * size,
+            ),
+            Row(
+                device,
+                shape,
+                name,
+                impl,
+                "fwd+bwd",
+                lambda fn=fn: torch.autograd.grad(fn(), (x, w, b), g),
+                TENSORS["fwd+bwd"] * size,
+            ),
+        ]
+    return rows
+
+
+def triton_interpreter_check() -> str:
+    """Without CUDA: the Triton Function under the interpreter against F.layer_norm in float64, at a small
+    shape with a masked tail. Correctness only: interpreter times are not kernel times."""
+    module, why = _load_triton()
+    if module is None:
+        return f"Triton: {why}"
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 769, generator=gen).requires_grad_()
+    w = (torch.rand(769, generator=gen) + 0.5).requires_grad_()
+    b = torch.randn(769, generator=gen).requires_grad_()
+    g = torch.randn(64, 769, generator=gen)
+    got = torch.autograd.grad(module.LayerNormTritonFunction.apply(x, w, b, EPS), (x, w, b), g)
+    x64, w64, b64 = (t.detach().double().requires_grad_() for t in (x, w, b))
+    ref = torch.autograd.grad(F.layer_norm(x64, (769,), w64, b64, EPS), (x64, w64, b64), g.double())
+    worst = max(float((a.double() - r).abs().max()) for a, r in zip(got, ref, strict=True))
+    return (
+        "Triton (interpreter, no CUDA): correctness only, not timed: fwd+bwd at (64, 769) float32 within "
+        f"{worst:.1e} of float64 F.layer_norm"
+    )
 
 
 @dataclass
@@ -396,12 +483,15 @@ def summary(rows: list[Row]) -> list[str]:
                 return r.ms
         return None
 
+    out: list[str] = []
     base, eager = ms("F.layer_norm"), ms("Function")
     comp, inductor = ms("Function compiled"), ms("F.layer_norm compiled")
     if base is None or eager is None:
-        return []
+        return out
     head = "CPU (4096, 768) float32 fwd+bwd:"
-    out = [f"{head} eager Function {eager / base:.2f}x F.layer_norm; {verdict(eager / base, 5.0)}"]
+    out.append(
+        f"{head} eager Function {eager / base:.2f}x F.layer_norm; {verdict(eager / base, 5.0)}"
+    )
     if comp is not None:
         out.append(
             f"{head} compiled Function {comp / base:.2f}x F.layer_norm; {verdict(comp / base, 1.3)}"
@@ -419,6 +509,38 @@ def verdict(ratio: float, target: float) -> str:
     if ratio <= target:
         return f"target <= {target:g}x met ({target - ratio:.2f}x to spare)"
     return f"target <= {target:g}x NOT met ({ratio - target:.2f}x over, {ratio / target:.2f}x the target)"
+
+
+def triton_summary(rows: list[Row], roofline: dict[str, float] | None = None) -> list[str]:
+    """The Triton targets at (4096, 8192) float16 on CUDA: fwd % of copy bandwidth and vs F.layer_norm, bwd."""
+    found = {
+        (r.impl, r.phase): r
+        for r in rows
+        if r.device.startswith("cuda")
+        and r.shape == (4096, 8192)
+        and r.dtype == "float16"
+        and r.times
+    }
+    tri, base = found.get(("Triton", "fwd")), found.get(("F.layer_norm", "fwd"))
+    out = []
+    if tri and base:
+        out.append(
+            f"CUDA (4096, 8192) float16 fwd: Triton {tri.ms / base.ms:.2f}x F.layer_norm's time; "
+            f"{verdict(tri.ms / base.ms, 1.0)}"
+        )
+        if roofline:
+            pct = 100 * tri.gbs / roofline[tri.device]
+            met = "met" if pct >= 90 else f"NOT met ({90 - pct:.0f} points short)"
+            out.append(
+                f"CUDA (4096, 8192) float16 fwd: Triton at {pct:.0f}% of copy bandwidth; target >= 90% {met}"
+            )
+    tri, base = found.get(("Triton", "bwd")), found.get(("F.layer_norm", "bwd"))
+    if tri and base:
+        out.append(
+            f"CUDA (4096, 8192) float16 bwd: Triton {tri.ms / base.ms:.2f}x F.layer_norm's time; "
+            f"{verdict(tri.ms / base.ms, 1.0)}"
+        )
+    return out
 
 
 def plot(rows: list[Row], path: Path) -> None:
@@ -548,6 +670,20 @@ def main() -> int:
         if args.quick:
             shapes = shapes[:2] if device == "cpu" else shapes[:3]
         dtypes = [torch.float32] if device == "cpu" else [torch.float32, torch.bfloat16]
+        if device.startswith("cuda"):
+            for shape in TRITON_SHAPES[:2] if args.quick else TRITON_SHAPES:
+                for dtype in TRITON_DTYPES:
+                    group = triton_rows(device, shape, dtype)
+                    print(
+                        f"timing {device} {shape} {dtype} Triton ...", file=sys.stderr, flush=True
+                    )
+                    run_interleaved(group, rounds, target_s)
+                    rows += group
+                    del group
+                    torch.cuda.empty_cache()
+        else:
+            rows += triton_rows(device, TRITON_SHAPES[0], torch.float32)
+            notes.append(triton_interpreter_check())
         for shape in shapes:
             for dtype in dtypes:
                 group = torch_rows(device, shape, dtype, problem, compile_times)
@@ -578,12 +714,13 @@ def main() -> int:
     print(text, file=plain)
     print("\n".join(notes), file=plain)
     print("\n".join(summary(rows)), file=plain)
+    print("\n".join(triton_summary(rows, roofline)), file=plain)
     if args.markdown:
         md = (
             f"`python benchmarks/layer_norm.py {' '.join(sys.argv[1:])}`\n\n"
             + render_markdown(lines)
             + "\n\n"
-            + "\n".join(f"- {n}" for n in notes + summary(rows))
+            + "\n".join(f"- {n}" for n in notes + summary(rows) + triton_summary(rows, roofline))
             + "\n"
         )
         if args.markdown == "-":

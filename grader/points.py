@@ -14,6 +14,7 @@ POINTS: dict[str, float] = {
     "layer_norm_torch": 25,
     "initializers": 25,
     "histograms": 20,
+    "layer_norm_triton": 0,  # optional: graded when named (grade --groups) or given points (--points)
     "labs": 0,  # practice labs: 0 points unless the instructor gives them some
 }
 

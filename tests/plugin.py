@@ -6,8 +6,9 @@
 - A stub's ``NotImplementedError("Exercise ...")`` is reported as NOT IMPLEMENTED YET (no traceback) under
   ``--impl exercises``; anywhere else it is an ordinary failure.
 - A failed check (exercises.feedback.checks.Feedback) shows its message and hint without a traceback wall.
-- Fixtures ``ln``, ``ln_torch``, ``init``, ``hist``, ``labs`` import the chosen module lazily: the numpy group never
-  imports torch.
+- Fixtures ``ln``, ``ln_torch``, ``init``, ``hist``, ``ln_triton``, ``labs`` import the chosen module lazily: the
+  numpy group never imports torch. ``ln_triton`` skips with the reason where Triton cannot be imported; Triton's
+  interpreter is chosen where there is no CUDA device (exercises/feedback/triton.py), before triton is imported.
 """
 
 from __future__ import annotations
@@ -24,7 +25,18 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-GROUPS = ("layer_norm", "layer_norm_torch", "initializers", "histograms", "labs")
+from exercises.feedback.triton import use_triton_interpreter
+
+use_triton_interpreter()
+
+GROUPS = (
+    "layer_norm",
+    "layer_norm_torch",
+    "initializers",
+    "histograms",
+    "layer_norm_triton",
+    "labs",
+)
 ROOT = Path(__file__).resolve().parents[1]
 
 try:  # hypothesis: stable feedback for learners, wider search in CI
@@ -135,6 +147,25 @@ def hist(request: pytest.FixtureRequest) -> ModuleType:
 def labs(request: pytest.FixtureRequest) -> ModuleType:
     """The labs module under test."""
     return _module(request, "labs")
+
+
+def triton_unavailable() -> str | None:
+    """Why the layer_norm_triton group cannot run here (no Triton wheel for this platform...), or None."""
+    try:
+        import triton  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken install
+        return f"Triton is not available here ({type(exc).__name__}: {exc})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def ln_triton(request: pytest.FixtureRequest) -> ModuleType:
+    """The layer_norm_triton module under test; skipped, with the reason, where Triton cannot be imported."""
+    use_triton_interpreter()  # before triton is first imported: triton.language decorates kernels too
+    why = triton_unavailable()
+    if why:
+        pytest.skip(f"layer_norm_triton not available here: {why}")
+    return _module(request, "layer_norm_triton")
 
 
 # --- collection: kit tests only when asked for; gpu tests skip without CUDA --------------------------

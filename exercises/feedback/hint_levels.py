@@ -1,7 +1,7 @@
 """Progressive hints: for every exercise id, levels a learner asks for one at a time when stuck.
 
 Level 1 points at the concept, level 2 at the structure of a solution, level 3 (where there is one) may give the
-compact result. They complement the misconception hints (tests/hints.py), which the checks choose by themselves.
+compact result. They complement the misconception hints (exercises/feedback/hints.py), which the checks choose by themselves.
 
 Ask for them:
 

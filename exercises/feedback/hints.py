@@ -6,7 +6,7 @@ by `python -m grader sync` from grader/mutants/), never by re-deriving the wrong
 misconception and the docstring section to re-read; it never shows reference code or expected values.
 
 Hint ids: `<abbr>-<misconception>` (ln = layer_norm, lnt = layer_norm_torch, init = initializers,
-hist = histograms, labs = labs); generic ids have no prefix.
+hist = histograms, tri = layer_norm_triton, labs = labs); generic ids have no prefix.
 """
 
 from __future__ import annotations
@@ -175,6 +175,62 @@ HINTS: dict[str, Hint] = {
         "an input was modified in place (x, weight, bias or grad_out): in-place ops only on tensors "
         "you created yourself.",
         "LayerNormFunction.forward: Pitfalls",
+    ),
+    # --- layer_norm_triton -----------------------------------------------------------------------
+    "tri-tail-mask": Hint(
+        "the last block of a row looks to count lanes past the row's end: N is rarely a multiple of "
+        "BLOCK_SIZE, so every load and store takes mask=cols < N (and other=0.0 on loads).",
+        "_layer_norm_fwd_kernel: Pitfalls",
+    ),
+    "tri-padding-in-variance": Hint(
+        "the variance looks to include the padding lanes of the last block: a masked load gives 0 "
+        "there, but (0 - mean)**2 is not 0: the mask must keep those lanes out of the sum of squares too.",
+        "_layer_norm_fwd_kernel: Pitfalls",
+    ),
+    "tri-divide-by-block": Hint(
+        "the statistics look divided by BLOCK_SIZE (the padded width) instead of N, the row's length.",
+        "_layer_norm_fwd_kernel: Formula",
+    ),
+    "tri-eps-outside": Hint(
+        "eps looks added outside the square root: 1 / (sqrt(var) + eps) instead of 1 / sqrt(var + eps).",
+        "_layer_norm_fwd_kernel: Formula",
+    ),
+    "tri-half-accumulation": Hint(
+        "the float16/bfloat16 result is further from the exact one than rounding explains: load with "
+        ".to(tl.float32) and accumulate the sums in float32; round once, at the store.",
+        "_layer_norm_fwd_kernel: Formula",
+    ),
+    "tri-partials-not-reduced": Hint(
+        "dweight / dbias look to hold only some of the rows: each program must write its partial sums "
+        "to its own row of the buffer, and a second kernel must add up all the partial rows.",
+        "layer_norm_bwd: Pitfalls",
+    ),
+    "tri-partials-shared-row": Hint(
+        "dweight / dbias look to hold only the rows of the last program to write: programs that store "
+        "their partial sums to the same place overwrite each other (a race on a GPU); give each program "
+        "its own row of the partial buffer and add the rows up in a second kernel.",
+        "layer_norm_bwd: Pitfalls",
+    ),
+    "tri-row-stride": Hint(
+        "a strided x (a slice x_big[:, :N], whose rows are further apart than N) gives wrong rows: row r "
+        "starts at r * x.stride(0); pass the stride to the kernel.",
+        "layer_norm_fwd: Pitfalls",
+    ),
+    "tri-dx-terms": Hint(
+        "dx looks to miss a term: it has a path through the mean (mean(dxhat)) and one through the "
+        "variance (xhat * mean(dxhat * xhat)); with both, dx sums to zero over each row.",
+        "_layer_norm_bwd_dx_kernel: Formula",
+    ),
+    "tri-nondeterministic": Hint(
+        "the same inputs gave different dweight / dbias bits on two runs: the partial sums are added in "
+        "an order that changes (float atomics?); reduce them in a fixed order in a second kernel.",
+        "layer_norm_bwd: Pitfalls",
+    ),
+    "tri-forbidden-api": Hint(
+        "compute in your Triton kernels: the wrappers may allocate, reshape and launch, but torch's "
+        "normalizations and reductions (F.layer_norm, torch.sum, x.mean(), torch.var...) are not "
+        "allowed in this exercise.",
+        "layer_norm_fwd: Pitfalls",
     ),
     # --- initializers ----------------------------------------------------------------------------
     "init-fan-swap": Hint(

@@ -1,7 +1,7 @@
 """Hidden cases for the labs group. Parent-only: never copied to a worker or a release.
 
 Inputs are fresh for every learner (grader/cases.py seeds them): other sizes, seeds, gains, eps ranges and
-curves than the public tests show. The drivers (grader/drivers/labs.py) call the lab functions in the
+curves than the public tests show. The drivers (grader/inside/drivers/labs.py) call the lab functions in the
 worker and read the figures there; the judges below decide in the parent, by properties any correct
 answer has (shapes, moments, slopes, axis scales, a gain that really starts at gamma) and, for the
 numerical labs, by the reference run on the same inputs (a training run on a seeded kit net, a gradient

@@ -5,7 +5,7 @@ the page (class_html.py) and the terminal summary show the same numbers.
 
 Counting rules, so every figure can be checked against the feedback files:
 - a misconception counts a learner once per (hint id, group) when any case of that group carries the hint in
-  the learner's feedback.md (feedback_md renders every case hint that tests/hints.py knows);
+  the learner's feedback.md (feedback_md renders every case hint that exercises/feedback/hints.py knows);
 - a case's pass rate is passed / (learners - skipped): a learner whose group was not graded case by case (file
   not submitted, syntax error, import failed, unreadable entry) has the case "not run", which counts as not
   passed.

@@ -60,23 +60,15 @@ class LayerNormFunction(torch.autograd.Function):
                   x (B, C, H, W) with weight (C, H, W)   -> out (B, C, H, W) one sample per b
                   bias has weight's shape. Flattening the batch dims, x.reshape(-1, *normalized_shape),
                   makes every case (M samples, *normalized_shape): one code path for all of them.
-        Returns:  out, same shape, dtype and device as x. For backward, ctx saves xhat (the compute
-                  dtype, x's shape) and rstd (one value per sample) -- exactly what the gradient formula
-                  reads -- plus weight. Not x, not mean, not var: they are only steps towards xhat and rstd.
-                  (The trade-off: for float16 x, a float32 xhat takes twice x's memory; saving x, mean
-                  and rstd instead would cost backward two more passes to rebuild xhat.)
-                  Memory passes over an (M, N) float32 tensor, weight and bias given (the cost of eager
-                  code on large inputs: each op reads or writes the whole tensor once): mean 1; x - mean
-                  2 (read, write); the sum of squares 1 (torch.linalg.vector_norm reads xhat once, where
-                  xhat.pow(2).mean() would write and read a temporary: 3); xhat *= rstd in place 2;
-                  addcmul(bias, xhat, weight) 2 (one kernel for the scale and the shift). 8 in all;
-                  float16/bfloat16 add the upcast of x and the final downcast.
+        Returns:  out, same shape, dtype and device as x.
         Pitfalls: eps inside the sqrt; biased variance (divide by N, not N - 1); E[x**2] - E[x]**2 is a
                   one-pass formula that cancels catastrophically when |mean| >> std (float32, mean 1e4,
                   std 0.01: NaN or errors of 10 and more); normalize over the trailing dims, not the batch;
                   compute half inputs in float32 (torch.promote_types) and return x.dtype; make new
                   tensors from the inputs (any device); never modify x -- in-place ops only on tensors
-                  you created in this function.
+                  you created in this function. Save what your backward reads with
+                  ctx.save_for_backward(...) (tensors, None allowed) and plain values (shapes, dtypes)
+                  as ctx attributes: backward sees nothing else.
         Example:
             >>> x = torch.tensor([[1.0, 3.0]], requires_grad=True)
             >>> out = LayerNormFunction.apply(x, torch.ones(2), torch.zeros(2), 0.0)
@@ -112,6 +104,16 @@ class LayerNormFunction(torch.autograd.Function):
             out = xhat + bias.to(compute)
         else:
             out = xhat
+        # Saved for backward: xhat (the compute dtype, x's shape) and rstd (one value per sample) -- exactly
+        # what the gradient formula reads -- plus weight. Not x, not mean, not var: they are only steps
+        # towards xhat and rstd. (The trade-off: for float16 x, a float32 xhat takes twice x's memory;
+        # saving x, mean and rstd instead would cost backward two more passes to rebuild xhat.)
+        # Memory passes over an (M, N) float32 tensor, weight and bias given (the cost of eager code on
+        # large inputs: each op reads or writes the whole tensor once): mean 1; x - mean 2 (read, write);
+        # the sum of squares 1 (torch.linalg.vector_norm reads xhat once, where xhat.pow(2).mean() would
+        # write and read a temporary: 3); xhat *= rstd in place 2; addcmul(bias, xhat, weight) 2 (one
+        # kernel for the scale and the shift). 8 in all; float16/bfloat16 add the upcast of x and the
+        # final downcast.
         ctx.save_for_backward(xhat, rstd, weight)
         ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
         ctx.bias_dtype = None if bias is None else bias.dtype
@@ -123,36 +125,36 @@ class LayerNormFunction(torch.autograd.Function):
     ) -> tuple[Tensor | None, Tensor | None, Tensor | None, None]:
         """Gradients of the loss with respect to x, weight and bias, by hand (no autograd in here).
 
-        Formula:  with xhat and rstd saved by forward, g = grad_out, N elements per sample and sums over
-                  each sample's normalized dims:
-                      dbias   = g summed over every batch dim
-                      dweight = g * xhat summed over every batch dim
-                      dxhat   = g * weight                        (g when weight is None)
-                      dx      = rstd / N * (N * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat))
-                  = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)): the mean term is the path
-                  through the mean, the xhat term the path through the variance.
+        Formula:  the derivation of the numpy exercise (layer_norm_backward), now in torch. Per sample,
+                  over its N normalized elements, forward computed
+                      x -> mean -> x - mean -> var -> rstd = 1 / sqrt(var + eps) -> xhat = (x - mean) * rstd
+                        -> out = weight * xhat + bias
+                  and autograd hands you g = grad_out = dL/dout. Walk the graph backwards, one stage at a
+                  time, by the chain rule: the gradients of a value used twice add up; a value
+                  broadcast to many elements (mean and rstd to the N elements of a sample, weight and
+                  bias to every sample) gets the sum of their gradients; a mean over N elements gives
+                  each element 1 / N of what arrives. weight None: the scale is 1; bias None: no shift.
         Shapes:   grad_out has out's (= x's) shape; dx has x's shape, dweight and dbias weight's shape:
-                  x (B, T, D), weight (D,): dweight and dbias sum over B and T.
+                  x (B, T, D), weight (D,): dweight and dbias sum over B and T. Per-sample values
+                  (mean, rstd and their gradients) keep the normalized dims as size 1 (keepdim=True) or
+                  live on the (M, *normalized_shape) view of forward, so they broadcast back.
         Returns:  (dx, dweight, dbias, None): one gradient per input of forward, None for eps (a float)
                   and for inputs that are None or need no gradient (ctx.needs_input_grad). Each gradient
                   in its input's dtype; float16/bfloat16: computed in float32, rounded once.
-                  Memory passes over an (M, N) float32 tensor, all three gradients: g * xhat 3 (two
-                  reads, one write); the sums over a row are matrix-vector products, which read their
-                  matrix once and write no (M, N) temporary: sum(dxhat) = g @ weight and
-                  sum(dxhat * xhat) = (g * xhat) @ weight (1 each); the sums over the samples, dweight
-                  and dbias, read g * xhat and g once each, 32 rows at a time (1 each); dx = g * weight
-                  - mean(dxhat) in one addcmul 2, then in place addcmul_ 3 and *= rstd 2. 14 in all,
-                  where the same formula with a temporary per product and .sum() per sum makes 18: a
-                  normalization's backward costs about twice its forward. (Under torch.compile the
-                  products fuse away. The sums over the samples go by blocks of rows for its sake:
-                  inductor's CPU code for t.sum(0) walks each column down all M rows, a cache miss per
-                  row, and ones @ t would make it write g * xhat out first; block by block, every
-                  block stays in cache.)
-        Pitfalls: sum dweight and dbias over every batch dim (not the mean, not dim 0 only); the two mean
-                  terms are over the normalized dims only; do not call autograd here (no
+        Pitfalls: x reaches out through x - mean directly, through the mean and through the variance:
+                  drop a path and the gradient is right only where that path's share is zero; sum
+                  dweight and dbias over every batch dim (not the mean, not dim 0 only); the per-sample
+                  sums and means are over the normalized dims only; do not call autograd here (no
                   torch.autograd.grad, no .backward(), no torch.func): backward must work from saved
-                  tensors alone; never modify grad_out in place; check with torch.autograd.gradcheck in
-                  float64.
+                  tensors alone; never modify grad_out in place.
+                  Check yourself with torch.autograd.gradcheck: it compares your backward with central
+                  differences of forward, so give it float64 inputs that require grad, e.g.
+                      x = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+                      w, b = (torch.randn(5, dtype=torch.float64, requires_grad=True) for _ in "wb")
+                      torch.autograd.gradcheck(lambda x, w, b: LayerNormFunction.apply(x, w, b, 1e-5),
+                                               (x, w, b))
+                  (float32 fails it from rounding alone); then with weight or bias None, and with a
+                  (B, T, D) x.
         Example:
             >>> x = torch.tensor([[1.0, 2.0, 4.0]], requires_grad=True)
             >>> LayerNormFunction.apply(x, None, None, 1e-5).backward(torch.ones(1, 3))

@@ -1,0 +1,363 @@
+"""Hidden cases for the layer_norm_triton group. Parent-only: never copied to a worker or a release.
+
+Inputs are fresh for every learner (grader/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
+one row, rows longer than one block, mean 1e4 / std 0.01 in float32, float16/bfloat16, a strided x, the module.
+The kernels run in Triton's interpreter in the worker where there is no CUDA, so shapes stay small.
+
+Every numeric result is judged against torch in float64 (F.layer_norm and its autograd, run here in the parent),
+rounded to the case dtype: float32 within the kit's float32-vs-float64 bounds, float16/bfloat16 within a few ulps
+(SPEC, Numerical judging). The hint is the mutant (grader/mutants/layer_norm_triton_*) whose outputs the learner
+reproduces; the mutants and the reference run here through the interpreter only when a case fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from exercises.feedback.checks import FLOAT32_VS_64, HALF_TOLERANCES, choose_hint
+from grader.cases import Case, JudgeContext, Verdict
+from grader.judge import _changed, all_of, compare
+
+KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
+ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")
+HALF = ("float16", "bfloat16")
+GRADS = ("dx", "dweight", "dbias")
+EPS = 1e-5
+
+
+# --- inputs -------------------------------------------------------------------------------------------
+
+
+def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(getattr(torch, dtype))
+    return t.float().numpy() if dtype in HALF else t.numpy()
+
+
+def _inputs(
+    rng, m, n, *, dtype="float32", loc=None, scale=None, weight=True, bias=True, pad=0, twice=False
+):
+    loc = rng.uniform(-3, 3) if loc is None else loc
+    scale = rng.uniform(0.5, 3) if scale is None else scale
+    m, n = int(m), int(n)
+    d: dict[str, Any] = {
+        "x": loc + scale * rng.standard_normal((m, n)),
+        "dy": rng.standard_normal((m, n)),
+    }
+    if weight:
+        d["weight"] = rng.uniform(0.5, 2.0, n)
+    if bias:
+        d["bias"] = rng.standard_normal(n)
+    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d["dtype"] = dtype
+    d["pad"] = int(pad)
+    d["twice"] = bool(twice)
+    return d
+
+
+def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32"):
+    n = int(rng.integers(20, 200))
+    shape = (2, 2, n)
+    d = {"x": rng.uniform(-3, 3) + rng.uniform(0.5, 3) * rng.standard_normal(shape)}
+    d["dy"] = rng.standard_normal(shape)
+    if affine:
+        d["weight"] = rng.uniform(0.5, 2.0, n)
+        if use_bias:
+            d["bias"] = rng.standard_normal(n)
+    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d.update(dtype=dtype, elementwise_affine=affine, use_bias=use_bias)
+    return d
+
+
+# --- the float64 truth (torch, in this trusted process) -----------------------------------------------
+
+
+def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
+    x = torch.as_tensor(np.asarray(inputs["x"], np.float64)).requires_grad_()
+    w, b = (
+        None
+        if inputs.get(k) is None
+        else torch.as_tensor(np.asarray(inputs[k], np.float64)).requires_grad_()
+        for k in ("weight", "bias")
+    )
+    y = F.layer_norm(x, x.shape[-1:], w, b, EPS)
+    y.backward(torch.as_tensor(np.asarray(inputs["dy"], np.float64)))
+    x2 = x.detach().reshape(-1, x.shape[-1])
+    var, mean = torch.var_mean(x2, dim=1, correction=0)
+    truth = {
+        "y": y.detach().numpy(),
+        "mean": mean.numpy(),
+        "rstd": torch.rsqrt(var + EPS).numpy(),
+        "dx": x.grad.numpy(),
+    }
+    if w is not None:
+        truth["dweight"] = w.grad.numpy()
+    if b is not None:
+        truth["dbias"] = b.grad.numpy()
+    return truth
+
+
+def _tolerance(dtype: str) -> tuple[float, float]:
+    return HALF_TOLERANCES.get(dtype, FLOAT32_VS_64)
+
+
+def near_truth(*names: str, atol: float | None = None, rtol: float | None = None) -> Any:
+    """Judge: each named output (those the truth has) is the float64 truth rounded to the case dtype (mean
+    and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
+
+    def judge(ctx: JudgeContext) -> Verdict:
+        dtype = str(ctx.inputs.get("dtype", "float32"))
+        truth = _truth(ctx.inputs)
+        present = [n for n in names if n in truth]
+        for n in present:
+            want = "float32" if n in ("mean", "rstd") else dtype
+            got = ctx.outputs.get(f"{n}_dtype")
+            if got != want:
+                return Verdict(False, f"{n} is {got}, expected {want}", "dtype")
+            where = str(ctx.outputs.get(f"{n}_device"))
+            if not where.startswith(ctx.case.device):
+                return Verdict(False, f"{n} is on {where}, expected {ctx.case.device}")
+        expected = {
+            n: _exact(truth[n], "float32" if n in ("mean", "rstd") else dtype) for n in present
+        }
+        tol_r, tol_a = _tolerance(dtype)
+        atols = {n: tol_a if atol is None else atol for n in present}
+        for n in set(present) & set(GRADS):  # sums of many products / a difference of larger terms
+            atols[n] = max(atols[n], tol_a * max(1.0, float(np.abs(expected[n]).max())))
+        problems, wrong, generic = compare(
+            ctx.outputs,
+            expected,
+            present,
+            rtol=tol_r if rtol is None else rtol,
+            atol=atols,
+            dtypes=dict.fromkeys(present, ""),
+        )
+        if not problems:
+            return Verdict.ok()
+        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=wrong)
+        return Verdict(False, "; ".join(problems), hint or generic)
+
+    return judge
+
+
+def _deterministic(ctx: JudgeContext) -> Verdict:
+    for n in ("dweight", "dbias"):
+        a, b = ctx.outputs.get(n), ctx.outputs.get(f"{n}_again")
+        if isinstance(a, np.ndarray) and not (
+            isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=True)
+        ):
+            return Verdict(
+                False,
+                f"layer_norm_bwd run twice on the same inputs: {n} differs",
+                "tri-nondeterministic",
+            )
+    return Verdict.ok()
+
+
+def _x_unchanged(ctx: JudgeContext) -> Verdict:
+    if ctx.outputs.get("x_changed") is False:
+        return Verdict.ok()
+    return Verdict(False, "x was modified by layer_norm_fwd / layer_norm_bwd")
+
+
+def _handled_or_refused(ctx: JudgeContext) -> Verdict:
+    got = ctx.outputs
+    if got.get("raised"):
+        message = str(got.get("message", ""))
+        if "contiguous" in message or "stride" in message:
+            return Verdict.ok("refused with a clear message")
+        return Verdict(
+            False,
+            f"layer_norm_fwd(x.t()) raised {got['raised']}: {message[:200]} -- handle the strides or "
+            "say that x must be contiguous",
+        )
+    return near_truth("y", "mean", "rstd")(ctx)
+
+
+def _module_structure(ctx: JudgeContext) -> Verdict:
+    got, inputs = ctx.outputs, ctx.inputs
+    n = int(np.shape(inputs["x"])[-1])
+    ref = torch.nn.LayerNorm(
+        n, eps=EPS, elementwise_affine=inputs["elementwise_affine"], bias=inputs["use_bias"]
+    )
+    params = [name for name, _ in ref.named_parameters()]
+    if got.get("params") != params:
+        return Verdict(False, f"parameters {got.get('params')}, expected {params}")
+    if got.get("param_shapes") != [[n]] * len(params):
+        return Verdict(
+            False, f"parameter shapes {got.get('param_shapes')}, expected {[[n]] * len(params)}"
+        )
+    for (name, p), init in zip(ref.named_parameters(), got.get("inits") or [], strict=False):
+        if not (isinstance(init, np.ndarray) and np.array_equal(init, p.detach().numpy())):
+            return Verdict(False, f"{name} as constructed differs from torch.nn.LayerNorm's")
+    if got.get("repr") != ref.extra_repr():
+        return Verdict(
+            False, f"extra_repr() returned {got.get('repr')!r}, expected {ref.extra_repr()!r}"
+        )
+    return Verdict.ok()
+
+
+FULL = all_of(near_truth("y", "mean", "rstd", *GRADS), _x_unchanged)
+
+
+def _k(m, n, **kw):
+    return lambda r: _inputs(r, m(r) if callable(m) else m, n(r) if callable(n) else n, **kw)
+
+
+CASES = [
+    Case(
+        "n7",
+        2,
+        _k(lambda r: r.integers(2, 6), 7),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="N = 7: one block, a masked tail",
+    ),
+    Case(
+        "n1", 1, _k(3, 1), "kernels", FULL, functions=KERNELS, doc="N = 1: var 0, y = bias, dx = 0"
+    ),
+    Case(
+        "m1_n769",
+        2,
+        _k(1, 769, bias=False),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="one row of 769: the tail of a 1024 block",
+    ),
+    Case(
+        "n1000_no_affine",
+        1,
+        _k(lambda r: r.integers(3, 7), 1000, weight=False, bias=False),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="weight and bias None",
+    ),
+    Case(
+        "n4097",
+        2,
+        _k(lambda r: r.integers(2, 5), 4097),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="N = 4097: one element past a power of two",
+    ),
+    Case(
+        "random_n_many_rows",
+        2,
+        _k(lambda r: r.integers(6, 11), lambda r: r.integers(2, 300)),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="more rows than programs: dweight/dbias reduced across programs",
+    ),
+    Case(
+        "multiblock_float32",
+        2,
+        _k(2, lambda r: r.integers(16385, 24000)),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="rows longer than one block of float32 (> 16,384)",
+    ),
+    Case(
+        "large_mean_float32",
+        2,
+        _k(4, lambda r: r.integers(500, 1500), loc=1e4, scale=0.01, weight=False, bias=False),
+        "kernels",
+        near_truth("y", rtol=0.0, atol=1.0),
+        functions=KERNELS,
+        doc="float32, mean 1e4, std 0.01: |y - float64 truth| <= 1 (two-pass statistics)",
+    ),
+    Case(
+        "float16",
+        2,
+        _k(
+            lambda r: r.integers(4, 9),
+            lambda r: r.integers(500, 1200),
+            dtype="float16",
+            loc=20.0,
+            scale=2.0,
+        ),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="float16: float32 statistics, a few ulps from the float64 truth",
+    ),
+    Case(
+        "bfloat16",
+        2,
+        _k(
+            lambda r: r.integers(4, 9),
+            lambda r: r.integers(100, 700),
+            dtype="bfloat16",
+            loc=-20.0,
+            scale=2.0,
+        ),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="bfloat16: float32 statistics",
+    ),
+    Case(
+        "strided_rows",
+        2,
+        _k(lambda r: r.integers(5, 9), lambda r: r.integers(50, 300), pad=37),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="x = big[:, :N]: the row stride is not N",
+    ),
+    Case(
+        "deterministic_gradients",
+        1,
+        _k(lambda r: r.integers(6, 11), lambda r: r.integers(100, 400), twice=True),
+        "kernels",
+        _deterministic,
+        functions=KERNELS,
+        doc="dweight and dbias bit-identical on a rerun (no float atomics)",
+    ),
+    Case(
+        "non_contiguous",
+        1,
+        _k(lambda r: r.integers(3, 7), lambda r: r.integers(3, 9), weight=False, bias=False),
+        "non_contiguous",
+        _handled_or_refused,
+        functions=KERNELS,
+        doc="x.t(): handled, or refused with a message about contiguity",
+    ),
+    Case(
+        "module_parity",
+        2,
+        lambda r: _module_inputs(r),
+        "module",
+        all_of(_module_structure, near_truth("y", *GRADS)),
+        functions=ALL,
+        doc="TritonLayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
+    ),
+    Case(
+        "module_no_bias_bfloat16",
+        1,
+        lambda r: _module_inputs(r, use_bias=False, dtype="bfloat16"),
+        "module",
+        all_of(_module_structure, near_truth("y", *GRADS)),
+        functions=ALL,
+        doc="bias=False, dtype=torch.bfloat16",
+    ),
+    Case(
+        "module_no_affine",
+        1,
+        lambda r: _module_inputs(r, affine=False),
+        "module",
+        all_of(_module_structure, near_truth("y", "dx")),
+        functions=ALL,
+        doc="elementwise_affine=False",
+    ),
+]

@@ -1,0 +1,152 @@
+"""Worker-side adapters for the layer_norm_triton group. Trusted code, copied into the worker's staging dir.
+
+Importing this module (the zygote does, once, before any worker forks; the parent does before it runs the
+reference) sets TRITON_INTERPRET=1 and imports Triton, so the learner's kernels, decorated when the graded file is
+imported, run in Triton's interpreter on the CPU -- on every machine, a GPU one included: the hidden cases are CPU
+cases (a CPU worker's address-space limit leaves no room for a CUDA context, and one process cannot hold both
+compiled and interpreted kernels). GPU parity is the public `gpu` tests' and benchmarks/layer_norm.py's job.
+Where Triton cannot be imported, the group is not graded (grader/grading.py).
+
+Inputs: x (M, N), dy, weight/bias (N,) or absent, a ``dtype`` string (half-precision values arrive as float32
+arrays the dtype represents exactly) and ``pad`` (> 0: x is the slice big[:, :N] of a wider tensor, so its row
+stride is N + pad). Outputs: plain data only (bfloat16 returned as float32, which is exact).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import torch
+
+os.environ["TRITON_INTERPRET"] = "1"
+try:  # warm: the worker then pays no import; and triton.language's own kernels see TRITON_INTERPRET
+    import triton  # noqa: F401
+except Exception:  # noqa: S110 - reported by grader.grading.unavailable_reason
+    pass
+
+DTYPES = {
+    "float64": torch.float64,
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+}
+EPS = 1e-5
+
+
+def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """layer_norm_fwd(x, weight, bias) then layer_norm_bwd(dy, x, weight, mean, rstd); with ``twice``, the
+    backward once more (``*_again``: bit-identical reruns are part of the contract)."""
+    dtype = str(inputs.get("dtype", "float32"))
+    x = _x(inputs, dtype, device)
+    w = _optional(inputs, "weight", dtype, device)
+    b = _optional(inputs, "bias", dtype, device)
+    x_before = _array(x)
+    y, mean, rstd = m.layer_norm_fwd(x, w, b, float(inputs.get("eps", EPS)))
+    result: dict[str, Any] = _described(y=y, mean=mean, rstd=rstd)
+    if "dy" in inputs:
+        dy = _tensor(inputs["dy"], dtype, device)
+        dx, dweight, dbias = m.layer_norm_bwd(dy, x, w, mean, rstd)
+        result.update(_described(dx=dx, dweight=dweight, dbias=dbias))
+        if inputs.get("twice"):
+            again = m.layer_norm_bwd(dy, x, w, mean, rstd)
+            for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
+                result[f"{name}_again"] = _array(value)
+    result["x_changed"] = not np.array_equal(_array(x), x_before, equal_nan=True)
+    return result
+
+
+def non_contiguous(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """layer_norm_fwd on x.t().contiguous().t() (strides (1, M)): a result, or the error it raised."""
+    dtype = str(inputs.get("dtype", "float32"))
+    x = _tensor(inputs["x"], dtype, device).t().contiguous().t()
+    try:
+        y, mean, rstd = m.layer_norm_fwd(x, None, None, EPS)
+    except (ValueError, RuntimeError, TypeError, AssertionError) as exc:
+        if isinstance(exc, NotImplementedError):
+            raise
+        return {"raised": type(exc).__name__, "message": str(exc)[:300]}
+    return {"raised": None, **_described(y=y, mean=mean, rstd=rstd)}
+
+
+def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """TritonLayerNorm(N, eps, elementwise_affine, bias, device, dtype): parameters as built, extra_repr, then
+    (weight and bias loaded from the inputs) forward on x (B, T, N) and backward with dy."""
+    dtype = str(inputs.get("dtype", "float32"))
+    n = int(np.shape(inputs["x"])[-1])
+    mod = m.TritonLayerNorm(
+        n,
+        eps=EPS,
+        elementwise_affine=bool(inputs["elementwise_affine"]),
+        bias=bool(inputs["use_bias"]),
+        device=device,
+        dtype=DTYPES[dtype],
+    )
+    params = list(mod.named_parameters())
+    result: dict[str, Any] = {
+        "params": [name for name, _ in params],
+        "param_shapes": [list(p.shape) for _, p in params],
+        "repr": str(mod.extra_repr())[:200],
+        "inits": [_array(p) for _, p in params],
+    }
+    w, b = getattr(mod, "weight", None), getattr(mod, "bias", None)
+    with torch.no_grad():
+        if isinstance(w, torch.Tensor) and "weight" in inputs:
+            w.copy_(_tensor(inputs["weight"], dtype, device))
+        if isinstance(b, torch.Tensor) and "bias" in inputs:
+            b.copy_(_tensor(inputs["bias"], dtype, device))
+    x = _tensor(inputs["x"], dtype, device).requires_grad_()
+    out = mod(x)
+    result.update(_described(y=out))
+    if isinstance(out, torch.Tensor) and out.requires_grad:
+        out.backward(_tensor(inputs["dy"], dtype, device).to(out.dtype))
+        result.update(_described(dx=x.grad))
+        if isinstance(w, torch.Tensor):
+            result.update(_described(dweight=w.grad))
+        if isinstance(b, torch.Tensor):
+            result.update(_described(dbias=b.grad))
+    return result
+
+
+# --- plain data in and out ----------------------------------------------------------------------------
+
+
+def _x(inputs: dict[str, Any], dtype: str, device: str) -> torch.Tensor:
+    t = _tensor(inputs["x"], dtype, device)
+    pad = int(inputs.get("pad", 0))
+    if pad > 0:
+        big = torch.full((t.shape[0], t.shape[1] + pad), 1e3, dtype=t.dtype, device=device)
+        big[:, : t.shape[1]] = t
+        t = big[:, : t.shape[1]]
+    return t
+
+
+def _tensor(a: Any, dtype: str, device: str) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a)).to(device=device, dtype=DTYPES[dtype])
+
+
+def _optional(inputs: dict[str, Any], name: str, dtype: str, device: str) -> torch.Tensor | None:
+    value = inputs.get(name)
+    return None if value is None else _tensor(value, dtype, device)
+
+
+def _described(**tensors: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, t in tensors.items():
+        out[name] = _array(t)
+        out[f"{name}_dtype"] = (
+            str(t.dtype).removeprefix("torch.") if isinstance(t, torch.Tensor) else "<none>"
+        )
+        out[f"{name}_device"] = str(t.device) if isinstance(t, torch.Tensor) else "<none>"
+    return out
+
+
+def _array(value: Any) -> Any:
+    """A tensor on any device -> a CPU numpy array (bfloat16 -> float32); anything else -> "<type name>"."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            t = t.float()
+        return t.numpy().copy()
+    return f"<{type(value).__name__}>"
