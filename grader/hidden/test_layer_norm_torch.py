@@ -45,7 +45,9 @@ def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
     return t.float().numpy()
 
 
-def _fn_inputs(rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=True, bias=True):
+def _fn_inputs(
+    rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=True, bias=True, eps=False
+):
     loc = rng.uniform(-3, 3) if loc is None else loc
     scale = rng.uniform(0.5, 3) if scale is None else scale
     shape = tuple(int(s) for s in shape)
@@ -57,11 +59,13 @@ def _fn_inputs(rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=T
         d["bias"] = rng.standard_normal(norm)
     d = {key: _exact(v, dtype) for key, v in d.items()}
     d["dtype"] = dtype
+    if eps:  # not the default 1e-5: 0.05 to 1 times the variance, so an eps ignored changes out
+        d["eps"] = float(scale**2 * rng.uniform(0.05, 1.0))
     return d
 
 
-def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64"):
-    d = _fn_inputs(rng, shape, k, dtype=dtype, weight=affine, bias=affine and use_bias)
+def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64", eps=False):
+    d = _fn_inputs(rng, shape, k, dtype=dtype, weight=affine, bias=affine and use_bias, eps=eps)
     d.update(
         normalized_shape=np.array(d["x"].shape[len(shape) - k :], dtype=np.int64),
         elementwise_affine=affine,
@@ -312,11 +316,11 @@ CASES = [
     Case(
         "function_no_bias",
         1,
-        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20)), bias=False),
+        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20)), bias=False, eps=True),
         "function",
         FN_ALL,
         functions=FN,
-        doc="weight given, bias None",
+        doc="weight given, bias None, eps given (not the default)",
     ),
     Case(
         "function_large_mean_float32",
@@ -375,16 +379,16 @@ CASES = [
     Case(
         "module_parity",
         2,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4))),
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4)), eps=True),
         "module",
         all_of(_module_structure, FN_ALL),
         functions=MOD,
-        doc="LayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
+        doc="LayerNorm(..., eps): parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
     ),
     Case(
         "module_no_affine_chw",
         1,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False),
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False, eps=True),
         "module",
         all_of(_module_structure, FN_ALL),
         functions=MOD,
