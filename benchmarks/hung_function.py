@@ -3,7 +3,8 @@ then the same with one function that never returns (and swallows whatever a sign
 
     python benchmarks/hung_function.py [--timeout 10] [--repeats 3]
 
-Per row: the median wall seconds of `python -m grader grade` on the one learner, with and without the hang, the
+Per row: the median seconds the executor takes for the group's calls (sandboxed workers, as `grader grade`; the
+grader's own start-up left out), with and without the hang, the
 difference (goal: <= timeout + 1 s per hung function), and the points the hung submission keeps (the cases that
 never call the hung function). The hung function's first call costs one timeout; a fresh worker goes on with the
 group's other cases, and every later case calling that function is not run.
@@ -12,17 +13,15 @@ group's other cases, and every later case calling that function is not run.
 from __future__ import annotations
 
 import argparse
-import csv
-import shutil
 import statistics
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.grading import grade  # noqa: E402
+from grader.scheduler import LocalExecutor  # noqa: E402
 
 HANG = (
     "        while True:  # never returns, and swallows whatever a signal handler raises\n"
@@ -51,16 +50,19 @@ def hung(group: str, anchor: str) -> str:
     return source.replace(anchor, hang + anchor)
 
 
-def run(group: str, source: str, work: Path, timeout: float) -> tuple[float, str]:
-    klass = work / "class"
-    shutil.rmtree(klass, ignore_errors=True)
-    folder = klass / "learner" / "exercises"
-    folder.mkdir(parents=True)
-    (folder / f"{group}.py").write_text(source)
-    seconds = grade(klass, work / "out", 1, timeout)
-    with open(work / "out" / "grades.csv", newline="") as f:
-        row = next(csv.DictReader(f))
-    return seconds, row[group]
+def run(executor, group: str, source: str, timeout: float, learner: str) -> tuple[float, float]:
+    """(seconds the executor took for the group's calls, points) of one submission of ``group``."""
+    from grader.collect import Submission
+    from grader.grading import Options, judge, kit_files, prepare
+
+    options = Options(timeout=timeout, gpu="off")
+    sub = Submission(learner, learner, "folder", files={group: source.encode()})
+    prep = prepare(sub, group, options, kit_files())
+    start = time.monotonic()
+    prep.replies = [executor.run_task(task) for task in prep.tasks]
+    seconds = time.monotonic() - start
+    result = judge(prep, options)
+    return seconds, sum(c.cents for c in result.cases) / 100
 
 
 def main() -> int:
@@ -68,27 +70,29 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="normlab-bench-hung-"))
-    print(f"--timeout {args.timeout:g}, median of {args.repeats}\n")
+    print(
+        f"--timeout {args.timeout:g}, median of {args.repeats}, seconds in the executor (sandboxed workers)\n"
+    )
     print("| group | hung function | seconds without | seconds hung | cost | goal | points kept |")
     print("|---|---|---:|---:|---:|---:|---|")
-    try:
-        for group, function, anchor in ROWS:
-            good = (ROOT / "solutions" / f"{group}.py").read_text()
-            bad = hung(group, anchor)
-            times: dict[str, list[float]] = {"good": [], "bad": []}
-            points = {}
-            for _ in range(args.repeats):
+    for group, function, anchor in ROWS:
+        good = (ROOT / "solutions" / f"{group}.py").read_text()
+        bad = hung(group, anchor)
+        times: dict[str, list[float]] = {"good": [], "bad": []}
+        points: dict[str, float] = {}
+        with LocalExecutor(1, [group]) as executor:
+            executor.warm()
+            for k in range(args.repeats):
                 for label, source in (("good", good), ("bad", bad)):
-                    seconds, points[label] = run(group, source, work, args.timeout)
+                    seconds, points[label] = run(
+                        executor, group, source, args.timeout, f"{label}{k}"
+                    )
                     times[label].append(seconds)
-            t_good, t_bad = statistics.median(times["good"]), statistics.median(times["bad"])
-            print(
-                f"| {group} | {function} | {t_good:.1f} | {t_bad:.1f} | {t_bad - t_good:.1f} | "
-                f"<= {args.timeout + 1:g} | {points['bad']} of {points['good']} |"
-            )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        t_good, t_bad = statistics.median(times["good"]), statistics.median(times["bad"])
+        print(
+            f"| {group} | {function} | {t_good:.1f} | {t_bad:.1f} | {t_bad - t_good:.1f} | "
+            f"<= {args.timeout + 1:g} | {points['bad']:g} of {points['good']:g} |"
+        )
     return 0
 
 
