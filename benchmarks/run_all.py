@@ -8,6 +8,7 @@ Runs, in order, each as its own process, and pastes what each printed (no number
                               compiled (and on CUDA GB/s against the copy-bandwidth roofline)
   benchmarks/bench_grade.py   200 copies of the correct example graded with --jobs 2
   benchmarks/grading.py       the grader vs nbgrader autograde vs a naive pytest process per learner
+  benchmarks/hung_function.py what one function that never returns costs (seconds, and the points kept)
 The GPU rows are skipped without CUDA and the nbgrader column without nbgrader, each with the reason printed.
 --quick runs CI-sized versions (fewer runs, smaller shapes and classes).
 """
@@ -88,6 +89,10 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
                 "2" if quick else "6",
             ],
         ),
+        (
+            "One hung function",
+            [py, "benchmarks/hung_function.py", "--repeats", "1" if quick else "3"],
+        ),
     ]
 
 
@@ -114,7 +119,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list of step numbers to run (1-4); default all. The other steps' sections of an existing "
+        help="comma list of step numbers to run (1-5); default all. The other steps' sections of an existing "
         "--out file are kept as they are (each section says when it ran)",
     )
     args = parser.parse_args()
@@ -136,7 +141,7 @@ def main() -> int:
                 parts += [kept[title], ""]
             continue
         shown = " ".join(["python", *cmd[1:]])
-        print(f"[{i}/4] {shown}", flush=True)
+        print(f"[{i}/{len(steps(args.quick))}] {shown}", flush=True)
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
         took = time.perf_counter() - start
