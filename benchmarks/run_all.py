@@ -9,6 +9,8 @@ Runs, in order, each as its own process, and pastes what each printed (no number
   benchmarks/bench_grade.py   200 copies of the correct example graded with --jobs 2
   benchmarks/grading.py       the grader vs nbgrader autograde vs a naive pytest process per learner
   benchmarks/dask_overhead.py the same class with --executor dask (LocalCluster) vs local, and trivial tasks/s
+  benchmarks/hung_function.py what one function that never returns costs (seconds, and the points kept)
+  benchmarks/bench_report.py  report.html for a 2,000-learner class: size, and headless Chromium's render time
 The GPU rows are skipped without CUDA and the nbgrader column without nbgrader, each with the reason printed.
 --quick runs CI-sized versions (fewer runs, smaller shapes and classes).
 """
@@ -98,6 +100,22 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
                 "40" if quick else "200",
                 "--repeats",
                 "1" if quick else "3",
+            ],
+        ),
+        (
+            "One hung function",
+            [py, "benchmarks/hung_function.py", "--repeats", "1" if quick else "3"],
+        ),
+        (
+            "Class report: page size and browser render time",
+            [
+                py,
+                "benchmarks/bench_report.py",
+                "--learners",
+                "200" if quick else "2000",
+                "--runs",
+                "2" if quick else "5",
+                "--markdown",
             ],
         ),
     ]

@@ -55,6 +55,10 @@ class Case:
     # cases with the same ``shares`` draw the same inputs and judge one run of the driver (the worker runs
     # it once): several verdicts on one expensive call, e.g. a training run. Default: the case's own name.
     shares: str = ""
+    # the learner's functions the driver calls, finer than ``functions`` when a class is graded as one (e.g.
+    # ("LayerNormFunction.forward",) for a forward-only call): after a call times out, only the cases calling
+    # the function blamed for the hang are not run. Default: ``functions``.
+    calls: tuple[str, ...] = ()
 
     @property
     def call_key(self) -> str:

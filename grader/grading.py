@@ -240,9 +240,14 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
         inputs = case_inputs(group, case, seed=options.seed, learner=sub.learner)
         prep.inputs[case.name] = inputs
         call = Call(
-            case.name, case.driver, wire.to_plain(inputs), case.device, tuple(case.functions)
+            case.name,
+            case.driver,
+            wire.to_plain(inputs),
+            case.device,
+            tuple(case.calls or case.functions),
         )
         (cuda_calls if case.device != "cpu" else calls).append(call)
+    calls, cuda_calls = fewest_functions_first(calls), fewest_functions_first(cuda_calls)
     files = {k: v for k, v in kit.items() if group in DATA_GROUPS or not k.startswith("data/")}
     for g, data in sub.files.items():
         files[f"exercises/{g}.py"] = data
@@ -261,6 +266,13 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
                 )
             )
     return prep
+
+
+def fewest_functions_first(calls: list[Call]) -> list[Call]:
+    """The calls reordered (stably) so that those calling fewer of the learner's functions run first: a forward
+    alone before forward + backward. When a call then hangs, the functions it shares with earlier calls have
+    been seen returning, so the scheduler blames (and skips the later cases of) only the others."""
+    return sorted(calls, key=lambda c: len(c.functions))
 
 
 def syntax_message(group: str, exc: SyntaxError) -> str:
@@ -385,7 +397,8 @@ def _verdict(
             verdict = judge_case(group, case, inputs, out.outputs)
         return (PASSED if verdict.passed else FAILED), verdict.message, verdict.hint
     if out.status == "timeout":
-        fn = case.functions[-1] if case.functions else case.driver
+        called = case.calls or case.functions
+        fn = called[-1] if called else case.driver
         return TIMEOUT, f"timeout: {fn} did not return ({out.message}; an infinite loop?)", None
     if out.status == "crashed":
         return CRASHED, out.message, None

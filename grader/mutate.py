@@ -9,6 +9,10 @@ Each mutant changes ONE node inside a solution region (the learner's part; share
 - sqrt:      sqrt(e) -> e                                - swap:   return (a, b, ...) with two items swapped
 - copy:      copy=False <-> True, .copy()/.clone() dropped, out-of-place op -> in-place (x - y -> x.__isub__)
 - compare:   < <-> <=, > <-> >=, == <-> !=
+- ignored:   an argument ignored: every use of a parameter (in the solution regions of its function) replaced
+             by its default value; or a parameter passed along at a call dropped (a keyword ``f(..., k=p)``, or
+             the last positional argument of a call into a function or class of the module), so the callee's
+             default applies
 
 Mutants are produced as source text (ast.unparse of the mutated module), named ``<op>@<line>:<col>``.
 """
@@ -217,7 +221,7 @@ def generate(source: str) -> list[AstMutant]:
     original = ast.unparse(tree)
     seen: set[str] = {original}
     out: list[AstMutant] = []
-    for op, description, node, apply in list(_sites(tree, spans)):
+    for op, description, node, apply in [*_sites(tree, spans), *_argument_sites(tree, spans)]:
         mutated = copy.deepcopy(tree)
         target, parent_fix = _locate(mutated, index_of[id(node)])
         apply(target, parent_fix)
@@ -234,3 +238,140 @@ def generate(source: str) -> list[AstMutant]:
             AstMutant(f"{op}@{line}:{getattr(node, 'col_offset', 0)}", description, text, line)
         )
     return out
+
+
+# --- "argument ignored" -------------------------------------------------------------------------------
+
+
+def _argument_sites(
+    tree: ast.Module, spans: list[tuple[int, int]]
+) -> Iterator[tuple[str, str, ast.AST, Callable]]:
+    """The "ignored" operator's sites: a parameter with a default replaced by it wherever the function's solution
+    regions read it; a parameter passed along at a call (keyword, or last positional argument into a function or
+    class of this module) dropped, so the callee's own default applies."""
+    defs = {
+        n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = _params_with_defaults(fn.args)
+        names = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+        for name, default in params.items():
+            try:
+                value = ast.literal_eval(default)
+            except ValueError:
+                continue
+            if not _reads(fn, name, spans):
+                continue
+            yield (
+                "ignored",
+                f"{fn.name}: argument {name} ignored (always {value!r})",
+                fn,
+                _param_to_default(name, value, spans),
+            )
+        for call in ast.walk(fn):
+            if not isinstance(call, ast.Call) or not _in_regions(call, spans):
+                continue
+            for i, kw in enumerate(call.keywords):
+                if isinstance(kw.value, ast.Name) and kw.value.id in names:
+                    yield (
+                        "ignored",
+                        f"{fn.name}: {kw.arg}={kw.value.id} not passed on (the callee's default)",
+                        call,
+                        _drop_keyword(i),
+                    )
+            callee = _callee_root(call.func)
+            if (
+                call.args
+                and isinstance(call.args[-1], ast.Name)
+                and call.args[-1].id in names
+                and _has_default(defs.get(callee), call)
+            ):
+                yield (
+                    "ignored",
+                    f"{fn.name}: {call.args[-1].id} not passed on to {callee} (the callee's default)",
+                    call,
+                    _drop_last_arg,
+                )
+
+
+def _params_with_defaults(args: ast.arguments) -> dict[str, ast.expr]:
+    positional = [*args.posonlyargs, *args.args]
+    out = {
+        a.arg: d
+        for a, d in zip(
+            positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+        )
+    }
+    out.update(
+        {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    )
+    return out
+
+
+def _has_default(callee: ast.AST | None, call: ast.Call) -> bool:
+    """Does the module's function ``callee`` have a default for the last positional argument of ``call``?"""
+    if not isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    positional = [*callee.args.posonlyargs, *callee.args.args]
+    shift = 1 if isinstance(call.func, ast.Attribute) else 0  # self.m(...): self is the first
+    index = len(call.args) - 1 + shift
+    return len(positional) - len(callee.args.defaults) <= index < len(positional)
+
+
+def _reads(fn: ast.AST, name: str, spans: list[tuple[int, int]]) -> bool:
+    return any(
+        isinstance(n, ast.Name)
+        and n.id == name
+        and isinstance(n.ctx, ast.Load)
+        and _in_regions(n, spans)
+        for n in ast.walk(fn)
+    )
+
+
+def _callee_root(func: ast.expr) -> str:
+    """The name of the module's function a call goes to: f(...) -> f, self.m(...) -> m."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+    ):
+        return func.attr
+    return ""
+
+
+def _param_to_default(name: str, value, spans: list[tuple[int, int]]) -> Callable:
+    def apply(fn: ast.AST, parent_fix: Callable) -> None:
+        for node in ast.walk(fn):
+            for field, child in ast.iter_fields(node):
+                if _is_read(child, name, spans):
+                    setattr(node, field, ast.Constant(value))
+                elif isinstance(child, list):
+                    for k, item in enumerate(child):
+                        if _is_read(item, name, spans):
+                            child[k] = ast.Constant(value)
+
+    return apply
+
+
+def _is_read(node, name: str, spans: list[tuple[int, int]]) -> bool:
+    return (
+        isinstance(node, ast.Name)
+        and node.id == name
+        and isinstance(node.ctx, ast.Load)
+        and _in_regions(node, spans)
+    )
+
+
+def _drop_keyword(i: int) -> Callable:
+    def apply(node: ast.Call, parent_fix: Callable) -> None:
+        del node.keywords[i]
+
+    return apply
+
+
+def _drop_last_arg(node: ast.Call, parent_fix: Callable) -> None:
+    node.args.pop()

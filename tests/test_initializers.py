@@ -133,6 +133,9 @@ DRAWS: dict[str, Draw] = {
     "kaiming_normal_fan_out_conv": Draw(
         "kaiming_normal_", (128, 64, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}
     ),
+    # a nonlinearity other than relu / leaky_relu(0): kaiming's nonlinearity argument must be used
+    "kaiming_uniform_selu": Draw("kaiming_uniform_", (500, 400), {"nonlinearity": "selu"}),
+    "kaiming_normal_tanh": Draw("kaiming_normal_", (500, 400), {"nonlinearity": "tanh"}),
     "lecun_uniform": Draw("lecun_uniform_", (1000, 500)),
     "lecun_normal": Draw("lecun_normal_", (1000, 500)),
     "kaiming_normal_bfloat16": Draw(
@@ -270,10 +273,8 @@ def test_gains_match_torch(init, stored):
 ERRORS: dict[str, tuple[Callable[[Any], Any], tuple[str, ...]]] = {
     "fans of a 1-D tensor": (lambda m: m.calculate_fan_in_and_fan_out(torch.empty(5)), ()),
     "calculate_gain('softmax')": (lambda m: m.calculate_gain("softmax"), ("softmax",)),
-    "calculate_gain('leaky_relu', True)": (
-        lambda m: m.calculate_gain("leaky_relu", True),
-        ("True",),
-    ),
+    # the docstring asks for a ValueError only: any message
+    "calculate_gain('leaky_relu', True)": (lambda m: m.calculate_gain("leaky_relu", True), ()),
     "kaiming_uniform_(w, mode='fan_avg')": (
         lambda m: m.kaiming_uniform_(torch.empty(4, 3), mode="fan_avg"),
         ("fan_avg", "fan_in", "fan_out"),
@@ -747,6 +748,8 @@ STORED = {
     "draw_kaiming_uniform_leaky_fan_out": _draw_spec("kaiming_uniform_leaky_fan_out"),
     "draw_kaiming_normal_relu_conv": _draw_spec("kaiming_normal_relu_conv"),
     "draw_kaiming_normal_fan_out_conv": _draw_spec("kaiming_normal_fan_out_conv"),
+    "draw_kaiming_uniform_selu": _draw_spec("kaiming_uniform_selu"),
+    "draw_kaiming_normal_tanh": _draw_spec("kaiming_normal_tanh"),
     "draw_lecun_uniform": _draw_spec("lecun_uniform"),
     "draw_lecun_normal": _draw_spec("lecun_normal"),
     "draw_kaiming_normal_bfloat16": _draw_spec("kaiming_normal_bfloat16"),

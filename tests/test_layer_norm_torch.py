@@ -60,7 +60,9 @@ def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
     return as_numpy(torch.as_tensor(a).to(DTYPES[dtype]))
 
 
-def _inputs(shape, k, seed, *, loc=0.0, scale=1.0, dtype="float64", weight=True, bias=True):
+def _inputs(
+    shape, k, seed, *, loc=0.0, scale=1.0, dtype="float64", weight=True, bias=True, eps=None
+):
     rng = np.random.default_rng(seed)
     norm = shape[len(shape) - k :]
     d = {"x": loc + scale * rng.standard_normal(shape), "dout": rng.standard_normal(shape)}
@@ -70,12 +72,22 @@ def _inputs(shape, k, seed, *, loc=0.0, scale=1.0, dtype="float64", weight=True,
         d["bias"] = rng.standard_normal(norm)
     d = {key: _exact(v, dtype) for key, v in d.items()}
     d["dtype"] = np.array(dtype)
+    if eps is not None:  # an eps other than the default: the argument must be used
+        d["eps"] = np.array(eps)
     return d
 
 
-def _module_inputs(shape, normalized_shape, seed, *, affine=True, use_bias=True, dtype="float64"):
+def _module_inputs(
+    shape, normalized_shape, seed, *, affine=True, use_bias=True, dtype="float64", eps=None
+):
     d = _inputs(
-        shape, len(normalized_shape), seed, dtype=dtype, weight=affine, bias=affine and use_bias
+        shape,
+        len(normalized_shape),
+        seed,
+        dtype=dtype,
+        weight=affine,
+        bias=affine and use_bias,
+        eps=eps,
     )
     d.update(
         normalized_shape=np.array(normalized_shape),
@@ -89,12 +101,12 @@ def _grads(**named: torch.Tensor | None) -> dict[str, Any]:
     return {name: t.grad for name, t in named.items() if t is not None}
 
 
-def run_function(m, x, dout, dtype, weight=None, bias=None) -> dict[str, Any]:
+def run_function(m, x, dout, dtype, weight=None, bias=None, eps=EPS) -> dict[str, Any]:
     """LayerNormFunction.apply(x, weight, bias, eps) then .backward(dout): out and the three gradients."""
     xt = _tensor(x, dtype, grad=True)
     wt = None if weight is None else _tensor(weight, dtype, grad=True)
     bt = None if bias is None else _tensor(bias, dtype, grad=True)
-    out = m.LayerNormFunction.apply(xt, wt, bt, EPS)
+    out = m.LayerNormFunction.apply(xt, wt, bt, float(eps))
     got: dict[str, Any] = {"out": out}
     if isinstance(out, torch.Tensor) and out.requires_grad:
         out.backward(_tensor(dout, dtype).to(out.dtype))
@@ -102,25 +114,34 @@ def run_function(m, x, dout, dtype, weight=None, bias=None) -> dict[str, Any]:
     return {k: as_numpy(v) if as_numpy(v) is not None else v for k, v in got.items()}
 
 
-def run_forward(m, x, dout, dtype, weight=None, bias=None) -> dict[str, Any]:
+def run_forward(m, x, dout, dtype, weight=None, bias=None, eps=EPS) -> dict[str, Any]:
     """LayerNormFunction.apply(x, weight, bias, eps) alone: out."""
     out = m.LayerNormFunction.apply(
         _tensor(x, dtype, grad=True),
         None if weight is None else _tensor(weight, dtype, grad=True),
         None if bias is None else _tensor(bias, dtype, grad=True),
-        EPS,
+        float(eps),
     )
     return {"out": as_numpy(out) if as_numpy(out) is not None else out}
 
 
 def run_module(
-    m, x, dout, dtype, normalized_shape, elementwise_affine, use_bias, weight=None, bias=None
+    m,
+    x,
+    dout,
+    dtype,
+    normalized_shape,
+    elementwise_affine,
+    use_bias,
+    weight=None,
+    bias=None,
+    eps=EPS,
 ):
     """LayerNorm(...) as constructed (parameters, initial values), then loaded with weight/bias, fwd + bwd."""
     shape = tuple(int(n) for n in np.atleast_1d(normalized_shape))
     mod = m.LayerNorm(
         shape,
-        eps=EPS,
+        eps=float(eps),
         elementwise_affine=bool(elementwise_affine),
         bias=bool(use_bias),
         dtype=DTYPES[str(dtype)],
@@ -159,6 +180,7 @@ FUNCTION_CASES: dict[str, tuple[tuple[int, ...], int, int, dict[str, Any]]] = {
     "no_affine": ((3, 2, 7), 1, 4, {"weight": False, "bias": False}),
     "no_bias": ((5, 6), 1, 5, {"bias": False}),
     "small_spread": ((3, 8), 1, 6, {"loc": 2.0, "scale": 0.003}),
+    "eps_given": ((4, 6), 1, 15, {"eps": 0.25}),  # not the default: eps must be used
     "float32": ((6, 16), 1, 7, {"dtype": "float32"}),
 }
 
@@ -177,7 +199,7 @@ STORED = {
     "bfloat16": _spec(
         run_function, (8, 64), 1, 10, {"loc": 20.0, "scale": 2.0, "dtype": "bfloat16"}
     ),
-    "module_3d": Spec(lambda: _module_inputs((2, 3, 8), (8,), 11), run_module),
+    "module_3d": Spec(lambda: _module_inputs((2, 3, 8), (8,), 11, eps=0.25), run_module),
     "module_chw": Spec(lambda: _module_inputs((2, 3, 4, 5), (3, 4, 5), 12), run_module),
     "module_no_affine_chw": Spec(
         lambda: _module_inputs((2, 3, 4, 5), (3, 4, 5), 13, affine=False), run_module
@@ -202,7 +224,7 @@ def _describe(c) -> str:
 
     return (
         f"LayerNormFunction.apply(x {tuple(c.inputs['x'].shape)} {dtype}, weight {shape(w)}, "
-        f"bias {shape(b)}, eps={EPS})"
+        f"bias {shape(b)}, eps={float(c.inputs.get('eps', EPS)):g})"
     )
 
 
@@ -210,7 +232,8 @@ def _describe_module(c) -> str:
     i = c.inputs
     ns = tuple(int(n) for n in np.atleast_1d(i["normalized_shape"]))
     return (
-        f"LayerNorm({ns}, elementwise_affine={bool(i['elementwise_affine'])}, bias={bool(i['use_bias'])}, "
+        f"LayerNorm({ns}, eps={float(i.get('eps', EPS)):g}, "
+        f"elementwise_affine={bool(i['elementwise_affine'])}, bias={bool(i['use_bias'])}, "
         f"dtype=torch.{i['dtype']})(x {tuple(i['x'].shape)})"
     )
 

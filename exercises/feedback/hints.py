@@ -149,6 +149,11 @@ HINTS: dict[str, Hint] = {
         "elementwise_affine=False neither weight nor bias.",
         "LayerNorm.__init__: Pitfalls",
     ),
+    "lnt-module-eps-ignored": Hint(
+        "the module looks to normalize with eps = 1e-5 whatever eps it was constructed with: "
+        "LayerNorm(..., eps=...) must pass its own self.eps on to LayerNormFunction.",
+        "LayerNorm.forward: Returns",
+    ),
     "lnt-module-no-flatten": Hint(
         "with no weight, LayerNormFunction normalizes over the last dim only: flatten all of "
         "normalized_shape's dims into one before calling it, and reshape back.",

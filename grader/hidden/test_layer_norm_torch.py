@@ -45,7 +45,9 @@ def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
     return t.float().numpy()
 
 
-def _fn_inputs(rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=True, bias=True):
+def _fn_inputs(
+    rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=True, bias=True, eps=False
+):
     loc = rng.uniform(-3, 3) if loc is None else loc
     scale = rng.uniform(0.5, 3) if scale is None else scale
     shape = tuple(int(s) for s in shape)
@@ -57,11 +59,13 @@ def _fn_inputs(rng, shape, k, *, dtype="float64", loc=None, scale=None, weight=T
         d["bias"] = rng.standard_normal(norm)
     d = {key: _exact(v, dtype) for key, v in d.items()}
     d["dtype"] = dtype
+    if eps:  # not the default 1e-5: 0.05 to 1 times the variance, so an eps ignored changes out
+        d["eps"] = float(scale**2 * rng.uniform(0.05, 1.0))
     return d
 
 
-def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64"):
-    d = _fn_inputs(rng, shape, k, dtype=dtype, weight=affine, bias=affine and use_bias)
+def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64", eps=False):
+    d = _fn_inputs(rng, shape, k, dtype=dtype, weight=affine, bias=affine and use_bias, eps=eps)
     d.update(
         normalized_shape=np.array(d["x"].shape[len(shape) - k :], dtype=np.int64),
         elementwise_affine=affine,
@@ -248,86 +252,136 @@ def _no_layer_norm_calls(ctx: JudgeContext) -> Verdict:
 
 
 FN_ALL = near_truth("out", *GRADS)
+GRADS_ONLY = near_truth(*GRADS)
+# what each driver calls (Case.calls): a forward alone, or forward then backward, is its own call into the
+# learner's code, so a backward that hangs costs only the cases that call the backward
+FWD = ("LayerNormFunction.forward",)
+FWD_BWD = ("LayerNormFunction.forward", "LayerNormFunction.backward")
+MOD_FWD = ("LayerNorm", "LayerNormFunction.forward")
+MOD_FWD_BWD = ("LayerNorm", *FWD_BWD)
 
 
 def _fn(weight_dims: int, shape_fn, **kw):
     return lambda r: _fn_inputs(r, shape_fn(r), weight_dims, **kw)
 
 
+def _function_pair(name: str, weight: float, make, doc: str, *, forward_judge=None) -> list[Case]:
+    """Two cases on the same inputs (``shares``): ``name`` judges the forward alone (out, x unchanged; driver
+    function_forward), ``name_backward`` the gradients (driver function: forward then backward), each half the
+    weight. A backward that hangs or crashes leaves the forward's points."""
+    return [
+        Case(
+            name,
+            weight / 2,
+            make,
+            "function_forward",
+            forward_judge or all_of(FN_ALL, _x_unchanged),
+            functions=FN,
+            doc=f"{doc}: out",
+            shares=name,
+            calls=FWD,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "function",
+            GRADS_ONLY,
+            functions=FN,
+            doc=f"{doc}: dx, dweight, dbias",
+            shares=name,
+            calls=FWD_BWD,
+        ),
+    ]
+
+
+def _module_pair(name: str, weight: float, make, doc: str) -> list[Case]:
+    """As _function_pair for LayerNorm: structure and out (module_forward), then the gradients (module)."""
+    return [
+        Case(
+            name,
+            weight / 2,
+            make,
+            "module_forward",
+            all_of(_module_structure, FN_ALL),
+            functions=MOD,
+            doc=f"{doc}: parameters, init, extra_repr, out",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "module",
+            GRADS_ONLY,
+            functions=MOD,
+            doc=f"{doc}: gradients",
+            shares=name,
+            calls=MOD_FWD_BWD,
+        ),
+    ]
+
+
 CASES = [
-    Case(
+    *_function_pair(
         "function_2d",
         3,
         _fn(1, lambda r: (r.integers(2, 9), r.integers(3, 40))),
-        "function",
-        all_of(FN_ALL, _x_unchanged),
-        functions=FN,
-        doc="(N, D) float64: out, dx, dweight, dbias",
+        "(N, D) float64",
     ),
-    Case(
+    *_function_pair(
         "function_3d_sequence_float32",
         2,
         _fn(1, lambda r: (2, r.integers(2, 6), r.integers(8, 48)), dtype="float32"),
-        "function",
-        all_of(FN_ALL, _x_unchanged),
-        functions=FN,
-        doc="(N, T, D) float32: dweight and dbias summed over N and T",
+        "(N, T, D) float32, dweight and dbias summed over N and T",
     ),
-    Case(
+    *_function_pair(
         "function_3d_batch",
         1,
         _fn(1, lambda r: (r.integers(5, 12), r.integers(7, 16), r.integers(3, 24))),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="(N, T, D) with 35 to 165 samples: dweight and dbias summed over a training-sized batch",
+        "(N, T, D) with 35 to 165 samples (a training-sized batch)",
+        forward_judge=FN_ALL,
     ),
-    Case(
+    *_function_pair(
         "function_4d_chw",
         2,
         _fn(3, lambda r: (2, *_dims(r, 3))),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="(N, C, H, W) with weight (C, H, W)",
+        "(N, C, H, W) with weight (C, H, W)",
+        forward_judge=FN_ALL,
     ),
-    Case(
+    *_function_pair(
         "function_4d_hw_float32",
         2,
         _fn(2, lambda r: (2, *_dims(r, 3)), dtype="float32"),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="(N, C, H, W) float32 with weight (H, W)",
+        "(N, C, H, W) float32 with weight (H, W)",
+        forward_judge=FN_ALL,
     ),
-    Case(
+    *_function_pair(
         "function_no_affine",
         1,
         _fn(1, lambda r: (3, r.integers(2, 5), r.integers(3, 20)), weight=False, bias=False),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="weight None and bias None: the last dim only",
+        "weight None and bias None: the last dim only",
+        forward_judge=FN_ALL,
     ),
-    Case(
+    *_function_pair(
         "function_no_bias",
         1,
-        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20)), bias=False),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="weight given, bias None",
+        _fn(1, lambda r: (r.integers(2, 6), r.integers(3, 20)), bias=False, eps=True),
+        "weight given, bias None, eps given (not the default)",
+        forward_judge=FN_ALL,
     ),
     Case(
         "function_large_mean_float32",
         2,
         _fn(1, lambda r: (8, r.integers(64, 257)), dtype="float32", loc=1e4, scale=0.01),
-        "function",
+        "function_forward",
         near_truth("out", rtol=0.0, atol=1.0),
         functions=FN,
         doc="float32, mean 1e4, std 0.01: |out - float64 truth| <= 1 (two-pass statistics)",
+        calls=FWD,
     ),
-    Case(
+    *_function_pair(
         "function_float16",
         2,
         lambda r: _fn_inputs(
@@ -338,21 +392,17 @@ CASES = [
             loc=_half_loc(r),
             scale=r.uniform(1, 3),
         ),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="float16: float32 inside, a few ulps from the float64 truth",
+        "float16: float32 inside, a few ulps from the float64 truth",
+        forward_judge=FN_ALL,
     ),
-    Case(
+    *_function_pair(
         "function_bfloat16_chw",
         2,
         lambda r: _fn_inputs(
             r, (3, *_dims(r, 3, 2, 6)), 3, dtype="bfloat16", loc=_half_loc(r), scale=r.uniform(1, 3)
         ),
-        "function",
-        FN_ALL,
-        functions=FN,
-        doc="bfloat16 with weight (C, H, W): float32 inside",
+        "bfloat16 with weight (C, H, W): float32 inside",
+        forward_judge=FN_ALL,
     ),
     Case(
         "backward_without_autograd",
@@ -362,6 +412,7 @@ CASES = [
         _without_autograd,
         functions=FN,
         doc="backward called directly under torch.inference_mode() gives the same gradients",
+        calls=FWD_BWD,
     ),
     Case(
         "computes_the_normalization_itself",
@@ -371,35 +422,27 @@ CASES = [
         _no_layer_norm_calls,
         functions=MOD,
         doc="no torch normalization (layer, group, batch, instance or RMS norm) in forward or backward",
+        calls=MOD_FWD_BWD,
     ),
-    Case(
+    *_module_pair(
         "module_parity",
         2,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4))),
-        "module",
-        all_of(_module_structure, FN_ALL),
-        functions=MOD,
-        doc="LayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4)), eps=True),
+        "LayerNorm(..., eps) as torch.nn.LayerNorm",
     ),
-    Case(
+    *_module_pair(
         "module_no_affine_chw",
         1,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False),
-        "module",
-        all_of(_module_structure, FN_ALL),
-        functions=MOD,
-        doc="elementwise_affine=False with a 3-dim normalized_shape (flattened)",
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False, eps=True),
+        "elementwise_affine=False with a 3-dim normalized_shape (flattened)",
     ),
-    Case(
+    *_module_pair(
         "module_no_bias_bfloat16",
         1,
         lambda r: _module_inputs(
             r, (r.integers(2, 6), r.integers(8, 33)), 1, use_bias=False, dtype="bfloat16"
         ),
-        "module",
-        all_of(_module_structure, FN_ALL),
-        functions=MOD,
-        doc="bias=False, dtype=torch.bfloat16",
+        "bias=False, dtype=torch.bfloat16",
     ),
     Case(
         "cuda_float32",
@@ -409,6 +452,7 @@ CASES = [
         FN_ALL,
         device="cuda",
         functions=FN,
+        calls=FWD_BWD,
         doc="on CUDA: same results, device and dtype kept",
     ),
     Case(
@@ -426,6 +470,7 @@ CASES = [
         FN_ALL,
         device="cuda",
         functions=FN,
+        calls=FWD_BWD,
         doc="float16 on CUDA: float32 inside",
     ),
     Case(
@@ -443,6 +488,7 @@ CASES = [
         FN_ALL,
         device="cuda",
         functions=FN,
+        calls=FWD_BWD,
         doc="bfloat16 with 2 normalized dims on CUDA",
     ),
     Case(
@@ -453,6 +499,7 @@ CASES = [
         all_of(_module_structure, FN_ALL),
         device="cuda",
         functions=MOD,
+        calls=MOD_FWD_BWD,
         doc="LayerNorm(..., device='cuda'): parameters and outputs on the GPU",
     ),
 ]

@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--show", type=int, default=d["show"], help="surviving diffs to print per group"
     )
     parser.add_argument(
+        "--op",
+        default=d["op"],
+        metavar="OP",
+        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/mutate.py)",
+    )
+    parser.add_argument(
         "--false-fail-seeds",
         type=int,
         default=d["false_fail_seeds"],
@@ -65,6 +71,7 @@ def main(
     timeout: float = 20.0,
     show: int = 20,
     false_fail_seeds: int = 0,
+    op: str | None = None,
 ) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     if false_fail_seeds:
@@ -82,6 +89,8 @@ def main(
         original = _unparse(source)
         killed, equivalent, survived, broken = [], [], [], []
         for mutant in generate(source):
+            if op and not mutant.name.startswith(op + "@"):
+                continue
             try:
                 module = _load(g, mutant.source)
             except Exception:
@@ -108,6 +117,7 @@ def main(
             f"\n== {g}: killed {len(killed) + len(broken)} / {judged} non-equivalent mutants "
             f"({rate:.1f} %); {len(equivalent)} equivalent left out"
         )
+        print(_per_operator(killed + broken, survived, equivalent))
         for mutant in survived[:show]:
             print(f"-- survived {mutant.name}: {mutant.description}")
             diff = difflib.unified_diff(
@@ -121,6 +131,27 @@ def main(
     for g, k, n, e, rate, secs in rows:
         print(f"| {g} | {k} | {n} | {e} | {rate:.1f} % | {secs:.0f} |")
     return 0 if worst >= goal else 1
+
+
+def _per_operator(killed: list, survived: list, equivalent: list) -> str:
+    """One line per mutation operator: killed / non-equivalent, equivalent, and its survivors' names."""
+    ops: dict[str, list[int]] = {}
+    names: dict[tuple[str, int], list[str]] = {}
+    for k, group in enumerate((killed, survived, equivalent)):
+        for mutant in group:
+            op = mutant.name.split("@")[0]
+            ops.setdefault(op, [0, 0, 0])[k] += 1
+            if k == 1 or (k == 2 and op == "ignored"):  # an unexercised argument looks "equivalent"
+                names.setdefault((op, k), []).append(f"{mutant.name} ({mutant.description})")
+    lines = []
+    for op in sorted(ops):
+        k, s, e = ops[op]
+        line = f"   {op}: killed {k} / {k + s}, {e} equivalent"
+        for key, label in ((1, "survivors"), (2, "equivalent on every hidden input")):
+            if (op, key) in names:
+                line += f"\n      {label}: " + "; ".join(names[op, key])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _unparse(source: str) -> str:

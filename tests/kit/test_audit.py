@@ -15,7 +15,18 @@ def test_mutation_operators_cover_the_issue_list():
     ops = {
         m.name.split("@")[0] for m in generate((ROOT / "solutions" / "layer_norm.py").read_text())
     }
-    assert {"arith", "drop", "axis", "keepdims", "reduce", "swap", "const", "sqrt", "copy"} <= ops
+    assert {
+        "arith",
+        "drop",
+        "axis",
+        "keepdims",
+        "reduce",
+        "swap",
+        "const",
+        "sqrt",
+        "copy",
+        "ignored",
+    } <= ops
 
 
 def test_mutants_touch_only_solution_regions():
@@ -32,3 +43,45 @@ def test_audit_kills_the_numpy_groups_mutants(capsys):
     out = capsys.readouterr().out
     assert "| layer_norm |" in out
     assert "equivalent left out" in out
+
+
+def test_ignored_operator_replaces_a_parameter_by_its_default_or_drops_it_at_a_call():
+    source = (
+        "def helper(x, k=2):\n    return x * k\n\n"
+        "def f(x, k=3, scale=1.0):\n"
+        "    ### BEGIN SOLUTION t.1: do\n"
+        "    return helper(x, k) + scale * x\n"
+        "    ### END SOLUTION\n"
+    )
+    got = {m.description: m.source for m in generate(source) if m.name.startswith("ignored@")}
+    assert "helper(x, 3) + scale * x" in got["f: argument k ignored (always 3)"]
+    assert "helper(x, k) + 1.0 * x" in got["f: argument scale ignored (always 1.0)"]
+    assert "helper(x) + scale * x" in got["f: k not passed on to helper (the callee's default)"]
+
+
+@pytest.mark.parametrize(
+    ("group", "wanted"),
+    [
+        ("layer_norm", {"layer_norm_forward: argument eps ignored (always 1e-05)"}),
+        (
+            "layer_norm_torch",
+            {
+                "forward: argument eps ignored (always 1e-05)",
+                "__init__: argument eps ignored (always 1e-05)",
+            },
+        ),
+    ],
+)
+def test_an_ignored_eps_is_killed_by_the_hidden_suite_not_taken_for_equivalent(group, wanted):
+    """An argument that no hidden case sets to a non-default value looks "equivalent" to the audit; every eps
+    is exercised (issue: a LayerNorm that always used eps = 1e-5 got full marks)."""
+    from grader.verbs.audit import _classify, _load
+
+    mutants = [
+        m
+        for m in generate((ROOT / "solutions" / f"{group}.py").read_text())
+        if m.description in wanted
+    ]
+    assert {m.description for m in mutants} == wanted
+    for m in mutants:
+        assert _classify(group, _load(group, m.source), 2, 60.0) == "killed", m.description

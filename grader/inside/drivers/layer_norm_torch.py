@@ -30,15 +30,30 @@ def function(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, A
     Half-precision cases also run the same values in float32 (keys suffixed ``_f32``), so the judge can tell
     "loses precision in float16" from "wrong formula".
     """
+    return _function_halves(m, inputs, device, backward=True)
+
+
+def function_forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """LayerNormFunction.apply(x, weight, bias, eps) alone, no backward: out, its dtype and device, x after.
+
+    Its own call into the learner's code (and its own deadline): a backward that hangs or crashes cannot take
+    the forward's outputs with it.
+    """
+    return _function_halves(m, inputs, device, backward=False)
+
+
+def _function_halves(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict[str, Any]:
     dtype = str(inputs.get("dtype", "float64"))
-    result = _function(m, inputs, dtype, device)
+    result = _function(m, inputs, dtype, device, backward)
     if dtype in ("float16", "bfloat16"):
-        as32 = _function(m, inputs, "float32", device)
+        as32 = _function(m, inputs, "float32", device, backward)
         result.update({f"{k}_f32": as32[k] for k in ("out", "dx", "dweight", "dbias") if k in as32})
     return result
 
 
-def _function(m: Any, inputs: dict[str, Any], dtype: str, device: str) -> dict[str, Any]:
+def _function(
+    m: Any, inputs: dict[str, Any], dtype: str, device: str, backward: bool = True
+) -> dict[str, Any]:
     x = _tensor(inputs["x"], dtype, device, grad=True)
     w = _optional(inputs, "weight", dtype, device)
     b = _optional(inputs, "bias", dtype, device)
@@ -48,7 +63,7 @@ def _function(m: Any, inputs: dict[str, Any], dtype: str, device: str) -> dict[s
         "out_dtype": _dtype(out),
         "out_device": _device(out),
     }
-    if _backward(out, x, inputs, dtype, device, result):
+    if backward and _backward(out, x, inputs, dtype, device, result):
         result.update(_grads(x=x, weight=w, bias=b))
     result["x_after"] = _array(x)
     return result
@@ -77,6 +92,16 @@ def _backward(
 def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     """LayerNorm(normalized_shape, eps, elementwise_affine, bias, device, dtype): its parameters as built, its
     extra_repr, then (weight and bias loaded from the inputs) forward and backward as in ``function``."""
+    return _module(m, inputs, device, backward=True)
+
+
+def module_forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """As ``module`` without the backward: a call of its own, so the forward's outputs survive a backward that
+    hangs or crashes."""
+    return _module(m, inputs, device, backward=False)
+
+
+def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict[str, Any]:
     dtype = str(inputs.get("dtype", "float64"))
     shape = tuple(int(n) for n in np.atleast_1d(inputs["normalized_shape"]))
     mod = m.LayerNorm(
@@ -108,7 +133,7 @@ def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
     x = _tensor(inputs["x"], dtype, device, grad=True)
     out = mod(x)
     result.update(out=_array(out), out_dtype=_dtype(out), out_device=_device(out))
-    if not _backward(out, x, inputs, dtype, device, result):
+    if not backward or not _backward(out, x, inputs, dtype, device, result):
         return result
     result.update(
         _grads(
