@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.scheduler import LocalExecutor  # noqa: E402
+from grader.executor import LocalExecutor  # noqa: E402
 
 HANG = (
     "        while True:  # never returns, and swallows whatever a signal handler raises\n"
