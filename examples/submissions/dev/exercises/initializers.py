@@ -121,8 +121,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
           slope of 0 is a valid slope, not "no slope given": ``calculate_gain("leaky_relu", 0)`` is
           exactly sqrt(2). Test ``param is None``, never ``param or 0.01``. This is why
           ``kaiming_*_(a=0, nonlinearity="leaky_relu")`` (the default) has the ReLU gain sqrt(2).
-        - a ``param`` that is not a number (a bool or a string) is a ValueError, and so is an unknown
-          nonlinearity: say which name was not understood.
+        - a ``param`` that is not a number (a bool or a string) is a ValueError (any message); an unknown
+          nonlinearity is a ValueError whose message names it (say which name was not understood).
         - for SELU's self-normalizing fixed point use ``"linear"``: 3/4 trades it for gradient flow.
 
     Example:
@@ -362,7 +362,8 @@ def kaiming_uniform_(
           ``calculate_gain`` as the slope, it does not mean "use the default slope 0.01".
         - ``nn.Linear`` and ``nn.Conv*`` initialize themselves with ``kaiming_uniform_(w, a=sqrt(5))``:
           gain sqrt(1/3), so bound = 1 / sqrt(fan_in).
-        - the bound is sqrt(3) * std; a bad mode is a ValueError (``_calculate_correct_fan``).
+        - the bound is sqrt(3) * std; a bad mode is a ValueError naming the bad mode and the valid ones
+          (``_calculate_correct_fan``).
         - fan_in is ``size(1)`` times the receptive field, not ``size(0)``.
 
     Example:
@@ -405,7 +406,8 @@ def kaiming_normal_(
         - std = gain / sqrt(fan): with ReLU that is sqrt(2 / fan_in), whose square 2 / fan_in is the
           *variance*; don't pass the variance to ``normal_``.
         - the ReLU gain is sqrt(2), not 2 (``calculate_gain``).
-        - ``mode`` must change the result: fan_out for a Conv (out, in, kh, kw) is out * kh * kw.
+        - ``mode`` must change the result: fan_out for a Conv (out, in, kh, kw) is out * kh * kw; a bad
+          mode is a ValueError naming the bad mode and the valid ones (``_calculate_correct_fan``).
         - the method for ReLU networks: it keeps the activations' std about constant with depth,
           where Xavier halves the variance at every ReLU layer.
 
