@@ -76,19 +76,17 @@ def test_grading_the_examples_exits_0_and_prints_the_summary(run: dict) -> None:
 def test_grades_csv_has_the_contract_columns_and_known_outcomes(run: dict) -> None:
     with open(run["out"] / "grades.csv", newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["learner", "total", "max", *GROUPS, "status"]
-    rows = read_csv(run["out"] / "grades.csv")
-    groups = available_groups()
-    assert rows["ada"]["total"] == rows["ada"]["max"]
-    assert rows["dev"]["total"] == "0"
     from grader.points import POINTS
 
-    for g in groups:  # a 0-point group (labs by default) scores 0 either way
-        assert (
-            rows["cleo"][g] not in ("", rows["ada"][g])
-            or g not in _mutant_groups()
-            or not POINTS.get(g)
-        ), g
+    # by default the groups worth points (optional 0-point groups, labs and layer_norm_triton, are left out)
+    scored = [g for g in GROUPS if POINTS.get(g, 0) > 0]
+    assert header == ["learner", "total", "max", *scored, "status"]
+    rows = read_csv(run["out"] / "grades.csv")
+    groups = [g for g in available_groups() if g in scored]
+    assert rows["ada"]["total"] == rows["ada"]["max"]
+    assert rows["dev"]["total"] == "0"
+    for g in groups:
+        assert rows["cleo"][g] not in ("", rows["ada"][g]) or g not in _mutant_groups(), g
     assert rows["eve"]["layer_norm"] == "0"
     assert "layer_norm: syntax error" in rows["eve"]["status"]
     assert 0 < float(rows["finn"]["layer_norm"]) < float(rows["ada"]["layer_norm"])
@@ -97,7 +95,7 @@ def test_grades_csv_has_the_contract_columns_and_known_outcomes(run: dict) -> No
         if g != "layer_norm":
             assert rows["eve"][g] == rows["ada"][g]
             assert rows["finn"][g] == rows["ada"][g]
-    for g in GROUPS:
+    for g in scored:
         if g not in groups:
             assert rows["ada"][g] == ""
     assert all("isolation: " in r["status"] for r in rows.values())
