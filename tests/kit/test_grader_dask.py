@@ -30,10 +30,14 @@ from grader.collect import collect  # noqa: E402
 from grader.dask_executor import DaskExecutor, KitMismatch, run_remote  # noqa: E402
 from grader.grading import Options, grade_class  # noqa: E402
 from grader.journal import Journal, kit_fingerprint  # noqa: E402
+from grader.points import default_groups, points_table  # noqa: E402
 from grader.report import gradebook_csv  # noqa: E402
 from tests.kit.test_grader_hostile import build_entry  # noqa: E402
 
 pytestmark = pytest.mark.kit
+
+# the groups `grade` grades by default (the groups worth points), as the local run the tests compare with
+GRADED = tuple(default_groups(points_table()))
 
 EXAMPLES = ROOT / "examples" / "submissions"
 SEED = 11
@@ -140,7 +144,9 @@ def test_hostile_code_never_kills_a_dask_worker(cluster: DaskExecutor, tmp_path:
         build_entry(name, tmp_path)
     subs, _ = collect(tmp_path)
     before = _pids(cluster)
-    results = grade_class(subs, Options(seed=SEED, timeout=2.0), cluster, max_inflight=4)
+    results = grade_class(
+        subs, Options(seed=SEED, timeout=2.0, groups=GRADED), cluster, max_inflight=4
+    )
     assert sorted(r.learner for r in results) == sorted(names)
     assert _pids(cluster) == before  # the same two worker processes, never restarted
     by = {r.learner: r for r in results}
@@ -170,7 +176,7 @@ def test_a_worker_killed_mid_run_loses_nothing(
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
-    options = Options(seed=SEED, timeout=2.0)
+    options = Options(seed=SEED, timeout=2.0, groups=GRADED)
     results = grade_class(
         subs, options, cluster, journal=journal, max_inflight=4, progress=kill_one
     )
