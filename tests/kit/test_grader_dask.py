@@ -182,7 +182,9 @@ def test_a_worker_killed_mid_run_loses_nothing(
     )
     assert killed, "no task was in flight to kill"
     assert sorted(r.learner for r in results) == sorted(s.learner for s in subs)
-    gradebook_csv.write(results, tmp_path / "grades.csv")  # the same grades as the local executor's
+    gradebook_csv.write(
+        results, tmp_path / "grades.csv", GRADED
+    )  # the same grades as the local executor's
     assert (tmp_path / "grades.csv").read_text() == (local_run / "grades.csv").read_text()
     lines = [json.loads(line) for line in journal.path.read_text().splitlines()]
     assert sorted(rec["learner"] for rec in lines) == sorted(s.learner for s in subs)
