@@ -48,7 +48,7 @@ def solved(source: str) -> str:
 
 
 def groups() -> list[str]:
-    return [g for g in GROUPS if (ROOT / "grader" / "hidden" / f"test_{g}.py").exists()]
+    return [g for g in GROUPS if (ROOT / "grader" / "hidden" / f"{g}.py").exists()]
 
 
 def build_class(dest: Path, n: int) -> dict[str, dict[str, str]]:

@@ -54,7 +54,7 @@ def hung(group: str, anchor: str) -> str:
 def run(executor, group: str, source: str, timeout: float, learner: str) -> tuple[float, float]:
     """(seconds the executor took for the group's calls, points) of one submission of ``group``."""
     from grader.collect import Submission
-    from grader.grading import Options, judge, kit_files, prepare
+    from grader.grading import Options, kit_files, prepare, score_group
 
     options = Options(timeout=timeout, gpu="off")
     sub = Submission(learner, learner, "folder", files={group: source.encode()})
@@ -62,7 +62,7 @@ def run(executor, group: str, source: str, timeout: float, learner: str) -> tupl
     start = time.monotonic()
     prep.replies = [executor.run_task(task) for task in prep.tasks]
     seconds = time.monotonic() - start
-    result = judge(prep, options)
+    result = score_group(prep)
     return seconds, sum(c.cents for c in result.cases) / 100
 
 

@@ -74,7 +74,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cases = [
-        c for c in importlib.import_module(f"grader.hidden.test_{GROUP}").CASES if c.device == "cpu"
+        c for c in importlib.import_module(f"grader.hidden.{GROUP}").CASES if c.device == "cpu"
     ]
     reference = importlib.import_module(f"solutions.{GROUP}")
     module = _load(args.impl) if args.impl else reference

@@ -21,7 +21,7 @@ LEARNER = Path(os.environ.get("NORMLAB_LEARNER_DIR", ROOT / "exercises"))
 PARAMS = [
     (g, c.name)
     for g in GROUPS
-    if (ROOT / "grader" / "hidden" / f"test_{g}.py").exists()
+    if (ROOT / "grader" / "hidden" / f"{g}.py").exists()
     for c in load_cases(g)
     if c.device == "cpu"
 ]

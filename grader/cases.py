@@ -114,11 +114,11 @@ def upcast64(inputs: Inputs) -> Inputs:
 
 
 def load_cases(group: str) -> list[Case]:
-    module = importlib.import_module(f"grader.hidden.test_{group}")
+    module = importlib.import_module(f"grader.hidden.{group}")
     cases = list(module.CASES)
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
-        raise ValueError(f"grader/hidden/test_{group}.py: duplicate case names")
+        raise ValueError(f"grader/hidden/{group}.py: duplicate case names")
     return cases
 
 

@@ -92,7 +92,7 @@ def available_groups() -> list[str]:
     return [
         g
         for g in GROUPS
-        if (ROOT / "grader" / "hidden" / f"test_{g}.py").is_file()
+        if (ROOT / "grader" / "hidden" / f"{g}.py").is_file()
         and (ROOT / "solutions" / f"{g}.py").is_file()
         and (ROOT / "grader" / "inside" / "drivers" / f"{g}.py").is_file()
         and unavailable_reason(g) is None

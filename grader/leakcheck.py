@@ -167,7 +167,9 @@ def check(bundle: Path, root: Path = ROOT, max_hint_level: int | None = None) ->
         if (bundle / rel).exists():
             leaks.append(Leak(rel, "instructor-only path present"))
     for path in bundle.rglob("*"):
-        if "mutant" in path.name or "variant" in path.name or path.name.startswith("test_hidden"):
+        # a hidden case table (grader/hidden/<group>.py) copied anywhere
+        hidden = path.name.startswith("test_hidden") or path.parent.name == "hidden"
+        if "mutant" in path.name or "variant" in path.name or hidden:
             leaks.append(Leak(str(path.relative_to(bundle)), "mutant/variant/hidden file present"))
     needles = []
     for label, stmts in solution_runs(root):

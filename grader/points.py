@@ -1,5 +1,5 @@
 """Points per exercise group: the one table to change. A group's points are split over its hidden cases in
-proportion to each Case's ``weight`` (grader/hidden/test_<group>.py).
+proportion to each Case's ``weight`` (grader/hidden/<group>.py).
 
 A group with 0 points here is optional: `grade` leaves it out unless the instructor names it
 (``--groups layer_norm,labs``: graded, shown in the feedback, worth nothing) or gives it points

@@ -1,7 +1,7 @@
 """Statistical judging of random initializers: fair to every correct sampler, sharp on every known mistake.
 
-Shared by the public tests (tests/test_initializers.py) and the hidden judges (grader/hidden/
-test_initializers.py), so a learner reads the same checks and wording in both. numpy and math only at import;
+Shared by the public tests (tests/test_initializers.py) and the hidden judges (grader/hidden/initializers.py),
+so a learner reads the same checks and wording in both. numpy and math only at import;
 ``torch_target`` imports torch when it is called.
 
 Fair: a correct implementation -- whatever way it draws its numbers -- fails a check with probability at most

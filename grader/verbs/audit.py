@@ -1,6 +1,6 @@
 """`python -m grader audit [--group G] [--seeds K] [--show N]`: how many wrong answers does the hidden suite catch?
 
-For each group, every single-site AST mutant of solutions/<group>.py (grader/mutate.py) is
+For each group, every single-site AST mutant of solutions/<group>.py (grader/ast_mutants.py) is
 1. checked for equivalence: its outputs equal the reference's on K random input draws of every hidden case
    (detected, not hand-listed; such a mutant is not wrong, so it is left out of the kill rate);
 2. otherwise graded with the hidden suite (judges only, in this process: mutants are derived from trusted code);
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--op",
         default=d["op"],
         metavar="OP",
-        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/mutate.py)",
+        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/ast_mutants.py)",
     )
     parser.add_argument(
         "--false-fail-seeds",
@@ -76,13 +76,13 @@ def main(
     os.environ.setdefault("MPLBACKEND", "Agg")
     if false_fail_seeds:
         return false_fails(group, false_fail_seeds)
-    from grader.mutate import generate
+    from grader.ast_mutants import generate
 
     worst = 100.0
     rows = []
     for g in [group] if group else GROUPS:
         path = ROOT / "solutions" / f"{g}.py"
-        if not path.exists() or not (ROOT / "grader" / "hidden" / f"test_{g}.py").exists():
+        if not path.exists() or not (ROOT / "grader" / "hidden" / f"{g}.py").exists():
             continue
         start = time.perf_counter()
         source = path.read_text()
@@ -100,21 +100,21 @@ def main(
             {"killed": killed, "equivalent": equivalent, "survived": survived}[verdict].append(
                 mutant
             )
-        judged = len(killed) + len(survived) + len(broken)
-        rate = 100.0 * (len(killed) + len(broken)) / judged if judged else 100.0
+        non_equivalent = len(killed) + len(survived) + len(broken)
+        rate = 100.0 * (len(killed) + len(broken)) / non_equivalent if non_equivalent else 100.0
         worst = min(worst, rate)
         rows.append(
             (
                 g,
                 len(killed) + len(broken),
-                judged,
+                non_equivalent,
                 len(equivalent),
                 rate,
                 time.perf_counter() - start,
             )
         )
         print(
-            f"\n== {g}: killed {len(killed) + len(broken)} / {judged} non-equivalent mutants "
+            f"\n== {g}: killed {len(killed) + len(broken)} / {non_equivalent} non-equivalent mutants "
             f"({rate:.1f} %); {len(equivalent)} equivalent left out"
         )
         print(_per_operator(killed + broken, survived, equivalent))
@@ -261,7 +261,7 @@ def false_fails(group: str | None, n: int) -> int:
     print("| group | implementation | seeds | case runs | false fails | seconds |")
     print("|---|---|---:|---:|---:|---:|")
     for g in [group] if group else GROUPS:
-        if not (ROOT / "grader" / "hidden" / f"test_{g}.py").exists():
+        if not (ROOT / "grader" / "hidden" / f"{g}.py").exists():
             continue
         for label, module in correct_implementations(g):
             start, runs, bad = time.perf_counter(), 0, []

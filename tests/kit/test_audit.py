@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from grader import ROOT
-from grader.mutate import generate
+from grader.ast_mutants import generate
 
 pytestmark = pytest.mark.kit
 

@@ -40,7 +40,7 @@ def test_bundle_holds_the_scripts_and_the_kit(bundle):
         "normlab/pyproject.toml",
         "normlab/solutions/layer_norm.py",
     } <= names
-    assert "normlab/grader/hidden/test_layer_norm.py" in names
+    assert "normlab/grader/hidden/layer_norm.py" in names
     assert mode & stat.S_IXUSR
     assert not any("__pycache__" in n or n.startswith("normlab/.venv") for n in names)
     assert (

