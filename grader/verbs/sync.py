@@ -11,9 +11,11 @@ written once, in solutions/, and nothing derived from it can drift.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +92,12 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
     cases: dict[str, tuple[dict, dict, dict]] = {}
     for name, spec in specs.items():
         inputs = spec.make()
-        expected = _arrays(spec.run(reference, **_copy(inputs)))
+        with _fixed_global_rngs():
+            expected = _arrays(spec.run(reference, **_copy(inputs)))
         mistakes: dict[str, dict[str, np.ndarray]] = {}
         for hint, module in mutants:
             try:
-                with quietly():  # mutants take sqrt of negatives by design
+                with quietly(), _fixed_global_rngs():  # mutants take sqrt of negatives by design
                     outs = _arrays(spec.run(module, **_copy(inputs)))
             except Exception:  # noqa: S112 - a mutant that raises on this case stores nothing
                 continue
@@ -108,6 +111,23 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
                 mistakes[hint] = changed
         cases[name] = ({k: np.asarray(v) for k, v in inputs.items()}, expected, mistakes)
     return flatten(cases)
+
+
+@contextlib.contextmanager
+def _fixed_global_rngs() -> Iterator[None]:
+    """The global RNGs seeded for one run and restored after it: a mutant that draws from them (a generator
+    ignored) stores the same values whatever ran before in this process (sync, or the kit test that runs it
+    after other tests). numpy's legacy global RNG is the one such code would use."""
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(0)  # noqa: NPY002
+    torch = sys.modules.get("torch")  # the numpy group never imports it
+    try:
+        with torch.random.fork_rng(devices=[]) if torch else contextlib.nullcontext():
+            if torch:
+                torch.manual_seed(0)
+            yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def _copy(inputs: dict[str, Any]) -> dict[str, Any]:
