@@ -127,6 +127,8 @@ def main(
             + (f"; {len(crashed)} killed by crashing their child process" if crashed else "")
         )
         print(_per_operator(killed + broken, survived, equivalent))
+        if crashed:
+            print("   crashed (child died): " + ", ".join(m.name for m in crashed))
         for mutant in survived[:show]:
             print(f"-- survived {mutant.name}: {mutant.description}")
             diff = difflib.unified_diff(
