@@ -5,6 +5,8 @@ For each group, every single-site AST mutant of solutions/<group>.py (grader/ast
    (detected, not hand-listed; such a mutant is not wrong, so it is left out of the kill rate);
 2. otherwise graded with the hidden suite (judges only, in this process: mutants are derived from trusted code);
    killed when any case fails, raises, or runs past the timeout.
+Groups in ISOLATED (Triton kernels in the interpreter: a mutated mask reads or writes out of bounds and can corrupt
+the heap) judge each mutant in a forked child instead; a child that dies is "killed (crashed)".
 Prints per group the kill rate and each surviving mutant as a diff; exit 1 when a group is below --goal.
 """
 
@@ -16,6 +18,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
@@ -88,18 +91,23 @@ def main(
         source = path.read_text()
         original = _unparse(source)
         killed, equivalent, survived, broken = [], [], [], []
-        for mutant in generate(source):
-            if op and not mutant.name.startswith(op + "@"):
-                continue
-            try:
-                module = _load(g, mutant.source)
-            except Exception:
-                broken.append(mutant)
-                continue
-            verdict = _classify(g, module, seeds, timeout)
-            {"killed": killed, "equivalent": equivalent, "survived": survived}[verdict].append(
-                mutant
-            )
+        mutants = [m for m in generate(source) if not op or m.name.startswith(op + "@")]
+        verdicts = (
+            _classify_isolated(g, mutants, seeds, timeout)
+            if g in ISOLATED
+            else (_classify_source(g, m.source, seeds, timeout) for m in mutants)
+        )
+        crashed = []
+        for mutant, verdict in zip(mutants, verdicts, strict=True):
+            if verdict == "crashed":
+                crashed.append(mutant)
+                verdict = "killed"
+            {
+                "killed": killed,
+                "equivalent": equivalent,
+                "survived": survived,
+                "broken": broken,
+            }[verdict].append(mutant)
         non_equivalent = len(killed) + len(survived) + len(broken)
         rate = 100.0 * (len(killed) + len(broken)) / non_equivalent if non_equivalent else 100.0
         worst = min(worst, rate)
@@ -116,8 +124,11 @@ def main(
         print(
             f"\n== {g}: killed {len(killed) + len(broken)} / {non_equivalent} non-equivalent mutants "
             f"({rate:.1f} %); {len(equivalent)} equivalent left out"
+            + (f"; {len(crashed)} killed by crashing their child process" if crashed else "")
         )
         print(_per_operator(killed + broken, survived, equivalent))
+        if crashed:
+            print("   crashed (child died): " + ", ".join(m.name for m in crashed))
         for mutant in survived[:show]:
             print(f"-- survived {mutant.name}: {mutant.description}")
             diff = difflib.unified_diff(
@@ -167,6 +178,84 @@ def _load(group: str, source: str) -> ModuleType:
     sys.modules[name] = module
     exec(compile(source, f"<audit mutant {group}>", "exec"), module.__dict__)  # noqa: S102 - from solutions/
     return module
+
+
+def _classify_source(group: str, source: str, seeds: int, timeout: float) -> str:
+    """The verdict on one mutant's source: "broken" (does not load), else _classify's."""
+    try:
+        module = _load(group, source)
+    except Exception:
+        return "broken"
+    return _classify(group, module, seeds, timeout)
+
+
+# Groups whose mutants are judged one per child process: Triton's interpreter does not bounds-check a load or
+# store whose mask (or offsets) a mutant changed, and such a read or write past an allocation can corrupt the
+# heap (glibc aborts with "munmap_chunk(): invalid pointer") or silently change later results.
+ISOLATED = frozenset({"layer_norm_triton"})
+
+
+def _classify_isolated(group: str, mutants: list, seeds: int, timeout: float) -> Iterator[str]:
+    """_classify_source of each mutant, each in its own child: "crashed" where the child dies.
+
+    A spawned template process (fresh interpreter: not a fork of this one, whose torch may have started
+    OpenMP threads) imports the group once, runs the reference once with one torch thread (so no thread pool
+    exists to be lost by fork), then forks one child per mutant; a child past timeout + 30 s is killed.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    here, there = ctx.Pipe()
+    template = ctx.Process(target=_template, args=(group, there), daemon=True)
+    template.start()
+    there.close()
+    try:
+        for mutant in mutants:
+            here.send((mutant.source, seeds, timeout))
+            yield here.recv()
+        here.send(None)
+    finally:
+        template.join(timeout=10)
+        if template.is_alive():
+            template.kill()
+
+
+def _template(group: str, conn) -> None:
+    """The template process of _classify_isolated: fork a child per order (source, seeds, timeout)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from grader.evaluate import warm_up
+
+    warm_up([group])
+    while (order := conn.recv()) is not None:
+        source, seeds, timeout = order
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: judge, write the verdict, leave without running any exit handler
+            os.close(read)
+            code = 1
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.dup2(null, 2)
+                os.write(write, _classify_source(group, source, seeds, timeout).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        deadline = time.monotonic() + timeout + 30
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if done[0] == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            verdict = "killed"  # hung past the alarm (in C code): it would time out in grading too
+        else:
+            verdict = os.read(read, 64).decode() if os.waitstatus_to_exitcode(done[1]) == 0 else ""
+            verdict = verdict or "crashed"
+        os.close(read)
+        conn.send(verdict)
 
 
 class _Timeout(Exception):

@@ -85,3 +85,23 @@ def test_an_ignored_eps_is_killed_by_the_hidden_suite_not_taken_for_equivalent(g
     assert {m.description for m in mutants} == wanted
     for m in mutants:
         assert _classify(group, _load(group, m.source), 2, 60.0) == "killed", m.description
+
+
+@pytest.mark.slow
+def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
+    """layer_norm_triton's mutants run one per forked child (a masked-out-of-bounds store can corrupt the heap):
+    a mutant that aborts its process is "crashed", one that does not load is "broken", and the next still runs."""
+    pytest.importorskip("triton")
+    from types import SimpleNamespace
+
+    from grader.verbs.audit import ISOLATED, _classify_isolated
+
+    assert "layer_norm_triton" in ISOLATED
+    source = (ROOT / "solutions" / "layer_norm_triton.py").read_text()
+    mutants = [
+        SimpleNamespace(source=source + "\nimport os\nos.abort()\n"),
+        SimpleNamespace(source=source + "\nraise ValueError('does not load')\n"),
+        SimpleNamespace(source=source + "\nimport os\nos._exit(3)\n"),
+    ]
+    verdicts = list(_classify_isolated("layer_norm_triton", mutants, 1, 60.0))
+    assert verdicts == ["crashed", "broken", "crashed"]
