@@ -416,7 +416,7 @@ HINTS: dict[str, Hint] = {
     "hist-heatmap-extent": Hint(
         "the heatmap's axes are not in data units: give imshow extent=(x0, x1, y0, y1) with the "
         "bins' edges on the weight axis (histx[0] - w/2 .. histx[-1] + w/2, w the bin width) and "
-        "0 .. epochs on the epoch axis, or pcolormesh the bin centres with shading=\"nearest\".",
+        '0 .. epochs on the epoch axis, or pcolormesh the bin centres with shading="nearest".',
         "plot_histogram_heatmap: Formula",
     ),
     "hist-returns-axes": Hint(

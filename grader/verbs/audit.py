@@ -126,8 +126,8 @@ def main(
         )
         print(
             f"\n== {g}: killed {len(killed) + len(broken)} / {judged} non-equivalent mutants "
-            f"({rate:.1f} %); {len(equivalent)} equivalent and {len(by_contract)} equivalent by "
-            "contract left out"
+            f"({rate:.1f} %); {len(equivalent)} equivalent left out, and {len(by_contract)} "
+            "equivalent by contract"
         )
         print(_per_operator(killed + broken, survived, equivalent))
         for mutant, freedom in by_contract:
