@@ -439,6 +439,12 @@ FREEDOMS = [
     Freedom("make_distributions", "sign * 4.0", _PARAMETERS + " (the bumps' distance)"),
     Freedom("make_distributions", "-1.0", _PARAMETERS + " (the lower bump's mean)"),
     Freedom("make_distributions", "1.0", _PARAMETERS + " (the upper bump's mean, a spread)"),
+    Freedom(
+        "make_distributions",
+        "sign * 4.0 + rng.normal(0.0, 1.0, shape)",
+        _PARAMETERS + "; how the mixture is drawn is free too: Normal noise is symmetric, so "
+        "sign * 4 - noise is the same mixture",
+    ),
     Freedom("plot_distributions", "figsize=", "'fig from plt.subplots(2, 4), of any size'"),
     Freedom("plot_grad_vs_eps", "figsize=", "'The figure's size and the markers are yours'"),
     Freedom("plot_loss_curves", "figsize=", "'The figure's size is yours to choose'"),
