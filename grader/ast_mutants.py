@@ -51,6 +51,9 @@ class AstMutant:
     description: str
     source: str
     line: int
+    # (line, col, end line, end col) of the mutated node in the original source: what the mutant changes lies
+    # inside it (the audit's contract freedoms are matched against it)
+    span: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _in_regions(node: ast.AST, spans: list[tuple[int, int]]) -> bool:
@@ -233,10 +236,9 @@ def generate(source: str) -> list[AstMutant]:
         if text in seen:
             continue
         seen.add(text)
-        line = getattr(node, "lineno", 0)
-        out.append(
-            AstMutant(f"{op}@{line}:{getattr(node, 'col_offset', 0)}", description, text, line)
-        )
+        line, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+        span = (line, col, getattr(node, "end_lineno", line), getattr(node, "end_col_offset", col))
+        out.append(AstMutant(f"{op}@{line}:{col}", description, text, line, span))
     return out
 
 

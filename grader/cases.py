@@ -66,6 +66,27 @@ class Case:
         return f"{self.driver}\0{self.shares}" if self.shares else self.name
 
 
+@dataclass(frozen=True)
+class Freedom:
+    """A latitude the docstring (solutions/<group>.py, the contract) gives on purpose: any value there is right.
+
+    A hidden file may list them as ``FREEDOMS``. ``python -m grader audit`` counts a mutant that survives the
+    hidden suite and changes nothing but a freed spot as "equivalent by contract (reason)": not a wrong answer,
+    so not a survivor (a mutant there that the suite kills stays killed). Never a place to hide a gap: ``reason``
+    quotes the docstring's words that allow it, and the docstring must say so to the learner.
+    """
+
+    function: str  # a top-level function or "Class.method" of solutions/<group>.py
+    # where in it: "figsize=" the value of that keyword at any call; "rng.normal()" every argument of the calls
+    # to it; anything else a Python expression, written as ast.unparse writes it ("sign * 4.0")
+    where: str
+    reason: str
+
+
+def load_freedoms(group: str) -> list[Freedom]:
+    return list(getattr(importlib.import_module(f"grader.hidden.{group}"), "FREEDOMS", ()))
+
+
 @dataclass
 class JudgeContext:
     group: str

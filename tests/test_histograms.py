@@ -769,7 +769,7 @@ def test_overlay_single_epoch_is_blue(hist, stored):
         call=call + ", line colours (RGBA)",
         names=["n_lines", "colors"],
         rtol=0,
-        atol=0.02,
+        atol=0.004,  # cm.coolwarm(0) itself (8-bit rounding allowed), not its neighbour cm.coolwarm(1)
         check_dtype=False,
     )
 
@@ -835,6 +835,57 @@ def test_heatmap_draws_one_image_of_the_counts(hist):
         )
     if not np.array_equal(image if image.shape == (4, 6) else image.T, PLOT_ROWS):
         fail(call, "the image should show the counts themselves (or their transpose)")
+
+
+def _image_ranges(fig) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """(x range, y range, array shape) of the figure's first image, in data units."""
+    from matplotlib.collections import QuadMesh
+
+    for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None:
+            continue
+        for im in ax.images:
+            x0, x1, y0, y1 = im.get_extent()
+            return np.sort([x0, x1]), np.sort([y0, y1]), np.shape(im.get_array())
+        for q in ax.collections:
+            if isinstance(q, QuadMesh):
+                xy = np.asarray(q.get_coordinates(), dtype=np.float64)
+                xs, ys = xy[..., 0], xy[..., 1]
+                return (
+                    np.array([xs.min(), xs.max()]),
+                    np.array([ys.min(), ys.max()]),
+                    np.shape(q.get_array()),
+                )
+    fail("plot_histogram_heatmap(histx, histy_epochs)", "drew no image")
+
+
+def test_heatmap_axes_are_in_epochs_and_weight_values(hist):
+    import matplotlib.pyplot as plt
+
+    call = "plot_histogram_heatmap(histx (6,), histy_epochs (4, 6))"
+    fig = hist.plot_histogram_heatmap(PLOT_X, PLOT_ROWS)
+    try:
+        xr, yr, shape = _image_ranges(fig)
+    finally:
+        plt.close("all")
+    # the image's rows run along y: (bins, epochs) puts the weights on y, (epochs, bins) on x
+    weights, epochs = (yr, xr) if tuple(shape[:2]) == (6, 4) else (xr, yr)
+    w = PLOT_X[1] - PLOT_X[0]
+    edges = np.array([PLOT_X[0] - w / 2, PLOT_X[-1] + w / 2])
+    if not np.allclose(weights, edges, rtol=0, atol=1e-3 * w):
+        fail(
+            call,
+            f"the weight axis spans {weights[0]:.4g} .. {weights[1]:.4g}, expected the bins' edges "
+            f"{edges[0]:.4g} .. {edges[1]:.4g} (histx[0] - w/2 .. histx[-1] + w/2)",
+            "hist-heatmap-extent",
+        )
+    if not (abs(epochs[1] - epochs[0] - 4) < 1e-6 and -0.5 - 1e-6 <= epochs[0] <= 1e-6):
+        fail(
+            call,
+            f"the epoch axis spans {epochs[0]:.4g} .. {epochs[1]:.4g}, expected 0 .. 4 "
+            "(or -0.5 .. 3.5): one unit per epoch",
+            "hist-heatmap-extent",
+        )
 
 
 # --- activation_stats ------------------------------------------------------------------------------

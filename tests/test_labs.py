@@ -169,6 +169,9 @@ def test_distributions_keep_their_shapes(labs):
             "bimodal: no dip between two bumps; its values pile up around the mean",
             "labs-bimodal-one-peak",
         )
+    for name, a in d.items():
+        if len(np.unique(a)) < 0.99 * np.size(a):
+            fail(call, f"{name}: values repeat; expected a continuous distribution (spread > 0)")
 
 
 def test_distributions_same_seed_same_arrays_other_seed_other_arrays(labs):
@@ -258,6 +261,7 @@ def _data_axes(fig) -> list:
 def test_plot_distributions_draws_raw_above_normalized_below(labs):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     dists = {
         "normal": np.random.default_rng(3).normal(5, 2, (30, 64)),
@@ -265,10 +269,10 @@ def test_plot_distributions_draws_raw_above_normalized_below(labs):
         "exponential": np.random.default_rng(5).exponential(2, (30, 64)),
         "bimodal": np.random.default_rng(6).choice([-4.0, 4.0], (30, 64)),
     }
-    gamma, beta = 0.5, 20.0
-    call = f"plot_distributions(dists, gamma={gamma}, beta={beta})"
+    gamma, beta, bins = 0.5, 20.0, 17
+    call = f"plot_distributions(dists, gamma={gamma}, beta={beta}, bins={bins})"
     try:
-        fig = labs.plot_distributions(dists, gamma=gamma, beta=beta)
+        fig = labs.plot_distributions(dists, gamma=gamma, beta=beta, bins=bins)
         if not isinstance(fig, Figure):
             fail(call, f"returned {type(fig).__name__}, expected the matplotlib Figure")
         axes = _data_axes(fig)
@@ -284,8 +288,17 @@ def test_plot_distributions_draws_raw_above_normalized_below(labs):
             name = list(dists)[j]
             lo, hi = ax.dataLim.intervalx
             drawn = len(ax.patches) + len(ax.lines) + len(ax.collections)
+            where = "top" if top else "bottom"
             if not drawn or not np.isfinite([lo, hi]).all():
-                fail(call, f"column {j} ({name}), {'top' if top else 'bottom'} row: nothing drawn")
+                fail(call, f"column {j} ({name}), {where} row: nothing drawn")
+            if name not in ax.get_title():
+                fail(
+                    call,
+                    f"column {j}, {where} row: the title {ax.get_title()!r} does not name {name!r}",
+                )
+            bars = sum(isinstance(p, Rectangle) for p in ax.patches)
+            if bars and bars != bins:  # a bar per bin (a step outline is one patch: not counted)
+                fail(call, f"column {j} ({name}), {where} row: {bars} bars, expected bins={bins}")
             if top:
                 x = dists[name]
                 if not (lo <= x.mean() <= hi and hi - lo >= 0.5 * np.ptp(x)):

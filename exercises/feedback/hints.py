@@ -413,6 +413,12 @@ HINTS: dict[str, Hint] = {
         "cm.coolwarm(0).",
         "plot_histogram_overlay: Pitfalls",
     ),
+    "hist-heatmap-extent": Hint(
+        "the heatmap's axes are not in data units: give imshow extent=(x0, x1, y0, y1) with the "
+        "bins' edges on the weight axis (histx[0] - w/2 .. histx[-1] + w/2, w the bin width) and "
+        '0 .. epochs on the epoch axis, or pcolormesh the bin centres with shading="nearest".',
+        "plot_histogram_heatmap: Formula",
+    ),
     "hist-returns-axes": Hint(
         "return the matplotlib Figure (fig), not the Axes or the lines.",
         "plot_histogram_overlay: Returns",

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import Case, JudgeContext, Verdict
+from grader.cases import Case, Freedom, JudgeContext, Verdict
 from grader.inside.drivers import histograms as drv
 from grader.judge import _changed, compare
 
@@ -31,6 +31,10 @@ HEATMAP = ("plot_histogram_heatmap",)
 STATS = ("activation_stats",)
 DEFAULTS = (100, -0.8, 0.8)  # get_weight_histogram's num_bins, min_val, max_val
 ULPS = 4  # float32 ulps of slack around a bin edge
+COLOR_ATOL = 0.02  # RGBA slack of a line colour: one step of the 256-entry colormap
+SINGLE_COLOR_ATOL = (
+    0.004  # one epoch: cm.coolwarm(0) exactly, to 8-bit rounding (not its next entry)
+)
 
 
 # --- inputs ----------------------------------------------------------------------------------------
@@ -508,12 +512,15 @@ def judge_overlay(single: bool = False) -> Callable[[JudgeContext], Verdict]:
         ):
             return _fail("every line's x values should be histx")
         colors, ref = out.get("colors"), _reference_colors(ctx, len(rows))
+        # i / (n - 1) may round to the colormap's neighbouring entry (one of its 256 steps: up to 0.018); one
+        # epoch's 0 cannot, so there only a colour stored as 8-bit hex may differ (by 1/510 at most)
+        atol = SINGLE_COLOR_ATOL if single else COLOR_ATOL
         if not (
             isinstance(colors, np.ndarray)
             and colors.shape == ref.shape
-            and np.allclose(colors, ref, rtol=0, atol=0.02)
+            and np.allclose(colors, ref, rtol=0, atol=atol)
         ):
-            hint = _hint(ctx, ["colors"], atol=0.02)
+            hint = _hint(ctx, ["colors"], atol=atol)
             hint = hint or ("hist-single-epoch" if single else None)
             return _fail(
                 "line i should be coloured cm.coolwarm(i / (n - 1))"
@@ -565,6 +572,35 @@ def judge_heatmap(ctx: JudgeContext) -> Verdict:
         )
     if not np.allclose(image if image.shape == rows.shape else image.T, rows):
         return _fail("the image should show the counts themselves (or their transpose)")
+    return _data_units(
+        out.get("ranges"), np.asarray(ctx.inputs["histx"]), len(rows), image.shape == rows.shape
+    )
+
+
+def _data_units(ranges: Any, histx: np.ndarray, epochs: int, epochs_on_y: bool) -> Verdict:
+    """The image's axes in data units (the docstring): the weight axis on the bins' edges, the epoch axis
+    one unit per epoch, from 0 (or -0.5: cells centred on the epoch numbers)."""
+    if (
+        not isinstance(ranges, np.ndarray)
+        or ranges.shape != (2, 2)
+        or not np.isfinite(ranges).all()
+    ):
+        return _fail("could not read the image's extent")
+    weights, steps = (ranges[0], ranges[1]) if epochs_on_y else (ranges[1], ranges[0])
+    w = float(histx[1] - histx[0])
+    edges = np.array([histx[0] - w / 2, histx[-1] + w / 2])
+    if not np.allclose(weights, edges, rtol=0, atol=1e-3 * w):
+        return _fail(
+            f"the weight axis spans {weights[0]:.4g} .. {weights[1]:.4g}; expected the bins' edges, "
+            f"histx[0] - w/2 .. histx[-1] + w/2 = {edges[0]:.4g} .. {edges[1]:.4g} (extent=...)",
+            "hist-heatmap-extent",
+        )
+    if not (abs(steps[1] - steps[0] - epochs) < 1e-6 and -0.5 - 1e-6 <= steps[0] <= 1e-6):
+        return _fail(
+            f"the epoch axis spans {steps[0]:.4g} .. {steps[1]:.4g}; expected one unit per epoch, "
+            f"0 .. {epochs} (or -0.5 .. {epochs - 0.5})",
+            "hist-heatmap-extent",
+        )
     return Verdict.ok()
 
 
@@ -755,4 +791,29 @@ CASES = [
     ),
 ]
 
-__all__ = ["CASES", "count_bounds"]
+# What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
+# contract (grader/cases.py Freedom), not as a gap of the cases above.
+FREEDOMS = [
+    Freedom(
+        "plot_histogram_overlay",
+        "figsize=",
+        "the docstring asks for 'a new Figure (of any size)'",
+    ),
+    Freedom(
+        "plot_histogram_heatmap",
+        "figsize=",
+        "the docstring asks for 'a new Figure of any size'",
+    ),
+    Freedom(
+        "plot_histogram_heatmap",
+        "norm=",
+        "'The colour scale is yours to choose (linear, PowerNorm, log)'; PowerNorm(0.4) is 'Optional'",
+    ),
+    Freedom(
+        "activation_stats",
+        "correction=",
+        "'Population std (correction=0) or Bessel's (torch's default) are both accepted'",
+    ),
+]
+
+__all__ = ["CASES", "FREEDOMS", "count_bounds"]

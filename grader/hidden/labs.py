@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from exercises.feedback.checks import choose_hint
-from grader.cases import Case, JudgeContext, Verdict, upcast64
+from grader.cases import Case, Freedom, JudgeContext, Verdict, upcast64
 from grader.judge import _changed, all_of, close, compare
 
 NAMES = ("normal", "uniform", "exponential", "bimodal")
@@ -56,6 +56,9 @@ def judge_distributions(ctx: JudgeContext) -> Verdict:
         a = out.get(name)
         if not isinstance(a, np.ndarray) or a.shape != (n, d) or not np.isfinite(a).all():
             return _fail(f"{name}: expected ({n}, {d}) finite values", "shape")
+    for name in NAMES:  # continuous distributions: a repeated value is a spike (a spread of 0)
+        if len(np.unique(out[name])) < 0.99 * n * d:
+            return _fail(f"{name}: values repeat; expected a continuous distribution (spread > 0)")
     skew, kurt = _moments(out["normal"])
     if not (abs(skew) <= 0.1 and abs(kurt) <= 0.2):
         return _fail(f"normal: skewness {skew:.2f}, excess kurtosis {kurt:.2f} (expected 0, 0)")
@@ -106,6 +109,7 @@ def _plot_dist_inputs(rng: np.random.Generator) -> dict:
         "bimodal": np.where(rng.random(shape) < 0.5, -4.0, 4.0) + rng.normal(0, 1, shape),
         "gamma": np.float64(rng.uniform(0.3, 0.8)),
         "beta": np.float64(rng.choice([-1, 1]) * rng.uniform(15, 30)),
+        "bins": np.int64(rng.integers(12, 40)),
     }
 
 
@@ -126,12 +130,21 @@ def judge_plot_dists(ctx: JudgeContext) -> Verdict:
     rows = sorted({round(float(v), 3) for v in geo[:, 1]}, reverse=True)
     if len(geo) != 8 or len(cols) != 4 or len(rows) != 2:
         return _fail(f"{len(geo)} axes in {len(rows)} rows x {len(cols)} columns, expected 2 x 4")
-    gamma, beta = float(inputs["gamma"]), float(inputs["beta"])
-    for x0, y0, lo, hi, drawn in geo:
+    gamma, beta, bins = float(inputs["gamma"]), float(inputs["beta"]), int(inputs["bins"])
+    titles, bars = out.get("titles"), out.get("bars")
+    if not isinstance(titles, list) or not isinstance(bars, np.ndarray) or len(titles) != len(geo):
+        return _fail("could not read the figure's titles")
+    for (x0, y0, lo, hi, drawn), title, n_bars in zip(geo, titles, bars, strict=False):
         j, top = cols.index(round(x0, 3)), rows.index(round(y0, 3)) == 0
-        name = NAMES[j]
+        name, where = NAMES[j], "top" if top else "bottom"
         if not drawn or not np.isfinite([lo, hi]).all():
-            return _fail(f"column {j} ({name}), {'top' if top else 'bottom'} row: nothing drawn")
+            return _fail(f"column {j} ({name}), {where} row: nothing drawn")
+        if name not in str(title):
+            return _fail(f"column {j}, {where} row: the title {title!r} does not name {name!r}")
+        if (
+            n_bars and n_bars != bins
+        ):  # bars (histtype "bar"): one per bin; a step outline: not counted
+            return _fail(f"column {j} ({name}), {where} row: {n_bars} bars, expected bins={bins}")
         if top:
             x = inputs[name]
             if not (lo <= x.mean() <= hi and hi - lo >= 0.5 * np.ptp(x)):
@@ -412,3 +425,27 @@ CASES = [
     Case("torch_ops_float32", 1, _impl_inputs("float32"), "torch_ops", judge_torch_float32,
          functions=TORCH, doc="float32 in, float32 out, close to float64"),
 ]  # fmt: skip
+
+# What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
+# contract (grader/cases.py Freedom), not as a gap of the cases above.
+_PARAMETERS = (
+    "'Other means and spreads are fine as long as each keeps its shape (the tests look at skewness "
+    "and kurtosis, not at the exact parameters)'"
+)
+FREEDOMS = [
+    Freedom("make_distributions", "rng.normal()", _PARAMETERS),
+    Freedom("make_distributions", "rng.uniform()", _PARAMETERS),
+    Freedom("make_distributions", "rng.exponential()", _PARAMETERS),
+    Freedom("make_distributions", "sign * 4.0", _PARAMETERS + " (the bumps' distance)"),
+    Freedom("make_distributions", "-1.0", _PARAMETERS + " (the lower bump's mean)"),
+    Freedom("make_distributions", "1.0", _PARAMETERS + " (the upper bump's mean, a spread)"),
+    Freedom(
+        "make_distributions",
+        "sign * 4.0 + rng.normal(0.0, 1.0, shape)",
+        _PARAMETERS + "; how the mixture is drawn is free too: Normal noise is symmetric, so "
+        "sign * 4 - noise is the same mixture",
+    ),
+    Freedom("plot_distributions", "figsize=", "'fig from plt.subplots(2, 4), of any size'"),
+    Freedom("plot_grad_vs_eps", "figsize=", "'The figure's size and the markers are yours'"),
+    Freedom("plot_loss_curves", "figsize=", "'The figure's size is yours to choose'"),
+]

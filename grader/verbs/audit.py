@@ -4,7 +4,10 @@ For each group, every single-site AST mutant of solutions/<group>.py (grader/ast
 1. checked for equivalence: its outputs equal the reference's on K random input draws of every hidden case
    (detected, not hand-listed; such a mutant is not wrong, so it is left out of the kill rate);
 2. otherwise graded with the hidden suite (judges only, in this process: mutants are derived from trusted code);
-   killed when any case fails, raises, or runs past the timeout.
+   killed when any case fails, raises, or runs past the timeout;
+3. a survivor that changes only a spot the docstring leaves free on purpose (the hidden file's FREEDOMS,
+   grader/cases.py Freedom: a figure's size, a distribution's exact parameters) is "equivalent by contract":
+   reported with the docstring's reason, left out of the kill rate like an equivalent mutant.
 Groups in ISOLATED (Triton kernels in the interpreter: a mutated mask reads or writes out of bounds and can corrupt
 the heap) judge each mutant in a forked child instead; a child that dies is "killed (crashed)".
 Prints per group the kill rate and each surviving mutant as a diff; exit 1 when a group is below --goal.
@@ -24,6 +27,7 @@ from types import ModuleType
 import numpy as np
 
 from grader import GROUPS, ROOT
+from grader.cases import Freedom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +94,9 @@ def main(
         start = time.perf_counter()
         source = path.read_text()
         original = _unparse(source)
+        freed = freed_spans(g, source)
         killed, equivalent, survived, broken = [], [], [], []
+        by_contract: list[tuple[object, Freedom]] = []
         mutants = [m for m in generate(source) if not op or m.name.startswith(op + "@")]
         verdicts = (
             _classify_isolated(g, mutants, seeds, timeout)
@@ -102,6 +108,10 @@ def main(
             if verdict == "crashed":
                 crashed.append(mutant)
                 verdict = "killed"
+            freedom = freedom_of(mutant, freed) if verdict == "survived" else None
+            if freedom is not None:
+                by_contract.append((mutant, freedom))
+                continue
             {
                 "killed": killed,
                 "equivalent": equivalent,
@@ -117,18 +127,25 @@ def main(
                 len(killed) + len(broken),
                 non_equivalent,
                 len(equivalent),
+                len(by_contract),
                 rate,
                 time.perf_counter() - start,
             )
         )
         print(
             f"\n== {g}: killed {len(killed) + len(broken)} / {non_equivalent} non-equivalent mutants "
-            f"({rate:.1f} %); {len(equivalent)} equivalent left out"
+            f"({rate:.1f} %); {len(equivalent)} equivalent left out, and {len(by_contract)} "
+            "equivalent by contract"
             + (f"; {len(crashed)} killed by crashing their child process" if crashed else "")
         )
         print(_per_operator(killed + broken, survived, equivalent))
         if crashed:
             print("   crashed (child died): " + ", ".join(m.name for m in crashed))
+        for mutant, freedom in by_contract:
+            print(
+                f"-- equivalent by contract {mutant.name} ({mutant.description}) in "
+                f"{freedom.function}, {freedom.where}: {freedom.reason}"
+            )
         for mutant in survived[:show]:
             print(f"-- survived {mutant.name}: {mutant.description}")
             diff = difflib.unified_diff(
@@ -137,10 +154,13 @@ def main(
             print("\n".join(list(diff)[2:]))
         if len(survived) > show:
             print(f"   (+{len(survived) - show} more survivors)")
-    print("\n| group | killed | non-equivalent | equivalent | kill rate | seconds |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for g, k, n, e, rate, secs in rows:
-        print(f"| {g} | {k} | {n} | {e} | {rate:.1f} % | {secs:.0f} |")
+    print(
+        "\n| group | killed | non-equivalent | equivalent | equivalent by contract | kill rate "
+        "| seconds |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for g, k, n, e, c, rate, secs in rows:
+        print(f"| {g} | {k} | {n} | {e} | {c} | {rate:.1f} % | {secs:.0f} |")
     return 0 if worst >= goal else 1
 
 
@@ -163,6 +183,59 @@ def _per_operator(killed: list, survived: list, equivalent: list) -> str:
                 line += f"\n      {label}: " + "; ".join(names[op, key])
         lines.append(line)
     return "\n".join(lines)
+
+
+Span = tuple[int, int, int, int]  # (line, col, end line, end col), as ast nodes have them
+
+
+def freed_spans(group: str, source: str) -> list[tuple[Span, Freedom]]:
+    """The spots of ``source`` that the group's FREEDOMS leave free; a freedom that matches nothing is an error
+    (the solution changed under it: a stale freedom must not pass silently)."""
+    import ast
+
+    from grader.cases import load_freedoms
+
+    tree = ast.parse(source)
+    units: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            units[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            for m in node.body:
+                if isinstance(m, ast.FunctionDef):
+                    units[f"{node.name}.{m.name}"] = m
+    out: list[tuple[Span, Freedom]] = []
+    for freedom in load_freedoms(group):
+        fn = units.get(freedom.function)
+        found: list[ast.AST] = []
+        for node in ast.walk(fn) if fn is not None else ():
+            if freedom.where.endswith("="):
+                if isinstance(node, ast.keyword) and node.arg == freedom.where[:-1]:
+                    found.append(node.value)
+            elif freedom.where.endswith("()"):
+                if isinstance(node, ast.Call) and ast.unparse(node.func) == freedom.where[:-2]:
+                    found += [*node.args, *(k.value for k in node.keywords)]
+            elif isinstance(node, ast.expr) and ast.unparse(node) == freedom.where:
+                found.append(node)
+        if not found:
+            raise ValueError(
+                f"grader/hidden/{group}.py FREEDOMS: {freedom.where!r} matches nothing in "
+                f"{freedom.function} of solutions/{group}.py"
+            )
+        out += [
+            ((n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0), freedom)
+            for n in found
+        ]
+    return out
+
+
+def freedom_of(mutant, freed: list[tuple[Span, Freedom]]) -> Freedom | None:
+    """The freedom whose spot holds everything ``mutant`` changes, if any."""
+    line, col, end_line, end_col = mutant.span
+    for (a, b, c, d), freedom in freed:
+        if line and (a, b) <= (line, col) and (end_line, end_col) <= (c, d):
+            return freedom
+    return None
 
 
 def _unparse(source: str) -> str:

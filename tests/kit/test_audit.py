@@ -105,3 +105,27 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
     ]
     verdicts = list(_classify_isolated("layer_norm_triton", mutants, 1, 60.0))
     assert verdicts == ["crashed", "broken", "crashed"]
+
+
+def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
+    from grader import cases
+    from grader.cases import Freedom
+    from grader.verbs.audit import freed_spans, freedom_of
+
+    source = (ROOT / "solutions" / "histograms.py").read_text()
+    freed = freed_spans("histograms", source)
+    by_spot = {
+        m.description + " " + m.name: freedom_of(m, freed)
+        for m in generate(source)
+        if "plot_histogram_heatmap" in m.source
+    }
+    figsize = [k for k, f in by_spot.items() if f is not None and f.where == "figsize="]
+    assert figsize, "the heatmap's figsize=(8, 4) constants are a freedom"
+    extent = [m for m in generate(source) if "extent=(1, counts.shape[0]" in m.source]
+    assert extent
+    assert all(freedom_of(m, freed) is None for m in extent), "the extent is checked, not free"
+
+    stale = [Freedom("plot_histogram_heatmap", "no_such_keyword=", "stale")]
+    monkeypatch.setattr(cases, "load_freedoms", lambda group: stale)
+    with pytest.raises(ValueError, match="matches nothing"):
+        freed_spans("histograms", source)

@@ -300,6 +300,26 @@ def overlay(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
         plt.close("all")
 
 
+def _image_ranges(fig: Any) -> np.ndarray:
+    """[[x min, x max], [y min, y max]] in data units of the first image (imshow's extent, a mesh's
+    coordinates); NaN when there is none. The image's rows run along y."""
+    from matplotlib.collections import QuadMesh
+
+    for ax in fig.axes if fig is not None else []:
+        if getattr(ax, "_colorbar", None) is not None:
+            continue
+        for im in ax.images:
+            x0, x1, y0, y1 = im.get_extent()
+            return np.array([sorted((x0, x1)), sorted((y0, y1))], np.float64)
+        for q in ax.collections:
+            if isinstance(q, QuadMesh):
+                xy = np.asarray(q.get_coordinates(), np.float64)
+                return np.array(
+                    [[xy[..., 0].min(), xy[..., 0].max()], [xy[..., 1].min(), xy[..., 1].max()]]
+                )
+    return np.full((2, 2), np.nan)
+
+
 def heatmap(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     import matplotlib.pyplot as plt
 
@@ -310,6 +330,7 @@ def heatmap(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
             **_about(returned, ax, given),
             "n_images": len(images),
             "image": images[0] if images else np.zeros((0, 0)),
+            "ranges": _image_ranges(fig),
         }
     finally:
         plt.close("all")

@@ -64,10 +64,14 @@ def _data_axes(fig: Any) -> list:
 def plot_dists(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     dists = {name: np.array(inputs[name]) for name in NAMES}
     try:
-        fig = m.plot_distributions(dists, gamma=float(inputs["gamma"]), beta=float(inputs["beta"]))
+        kwargs = {"gamma": float(inputs["gamma"]), "beta": float(inputs["beta"])}
+        if "bins" in inputs:
+            kwargs["bins"] = int(inputs["bins"])
+        fig = m.plot_distributions(dists, **kwargs)
         if not isinstance(fig, Figure):
             return {"is_figure": False, "returned": type(fig).__name__}
         axes = _data_axes(fig)
@@ -83,7 +87,13 @@ def plot_dists(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str,
             ],
             dtype=np.float64,
         ).reshape(-1, 5)
-        return {"is_figure": True, "axes": geometry}
+        bars = [sum(isinstance(p, Rectangle) for p in ax.patches) for ax in axes]
+        return {
+            "is_figure": True,
+            "axes": geometry,
+            "titles": [str(ax.get_title()) for ax in axes],
+            "bars": np.array(bars, dtype=np.int64),
+        }
     finally:
         plt.close("all")
 
