@@ -204,8 +204,8 @@ def plot_histogram_overlay(
               colour cm.coolwarm(i / (n - 1)): blue early, red late. A single epoch (n = 1) is
               drawn in cm.coolwarm(0).
     Shapes:   histx (bins,), histy_epochs (epochs, bins): one line per ROW (epoch).
-    Returns:  the matplotlib Figure drawn on: a new Figure when ax is None, else ax's Figure
-              (ax.figure), with the lines drawn on ax.
+    Returns:  the matplotlib Figure drawn on: a new Figure (of any size) when ax is None, else
+              ax's Figure (ax.figure), with the lines drawn on ax.
     Pitfalls: i / (n - 1) divides by zero when n == 1. ax.plot(histx, histy_epochs.T) also draws
               one line per epoch, but in the default colour cycle. Return the Figure, not the
               Axes or the lines, and do not plt.close() it: the caller may still save it.
@@ -234,9 +234,14 @@ def plot_histogram_heatmap(
 
     Formula:  the (epochs, bins) counts drawn as ONE image (imshow or pcolormesh). The seed draws
               the (bins, epochs) transpose, so that epochs run along the x axis and weight values
-              up the y axis, with a colorbar labelled "Count".
+              up the y axis, with a colorbar labelled "Count". Either way the axes are in data
+              units: the weight axis spans the bins' edges, histx[0] - w/2 .. histx[-1] + w/2 (w the
+              bin width), and the epoch axis one unit per epoch, 0 .. epochs (or -0.5 .. epochs - 0.5
+              with the cells centred on the epoch numbers, as pcolormesh's shading="nearest" does).
+              The colour scale is yours to choose (linear, PowerNorm, log).
     Shapes:   histx (bins,), histy_epochs (epochs, bins).
-    Returns:  the matplotlib Figure drawn on: a new Figure when ax is None, else ax's Figure.
+    Returns:  the matplotlib Figure drawn on: a new Figure of any size when ax is None, else ax's
+              Figure.
     Pitfalls: imshow puts row 0 at the top unless origin="lower"; without aspect="auto" a
               100-bin by 5-epoch image is a thin strip; extent=(x0, x1, y0, y1) labels the axes
               in epochs and weight values instead of pixel indices. The colorbar goes on the

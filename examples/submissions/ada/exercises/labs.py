@@ -45,7 +45,8 @@ def make_distributions(n_samples: int, n_features: int, seed: int = 0) -> dict[s
                              one of the two bumps at random, independently
               Other means and spreads are fine as long as each keeps its shape (the tests look at
               skewness and kurtosis, not at the exact parameters): normal symmetric, uniform
-              flat, exponential skewed to the right, bimodal with two well-separated bumps.
+              flat, exponential skewed to the right, bimodal with two well-separated bumps; every
+              spread > 0 (continuous values: a bump of spread 0 is a spike, not a Normal).
     Shapes:   each value (n_samples, n_features), float64.
     Returns:  a dict with exactly the keys "normal", "uniform", "exponential", "bimodal".
     Pitfalls: draw from np.random.default_rng(seed), not the global np.random: the same seed must
@@ -105,10 +106,11 @@ def plot_distributions(
     after normalize_per_sample(x, gamma, beta).
 
     Formula:  column j = the j-th distribution of dists (in dict order); in both rows, one
-              histogram of ALL the values of that array (e.g. ax.hist(x.ravel(), bins)); a title
-              naming the distribution ("normal", "normal after LN", ...).
+              histogram of ALL the values of that array with ``bins`` bins (e.g.
+              ax.hist(x.ravel(), bins)); every axes titled with its distribution's name ("normal"
+              on top, "normal after LN" below, ...).
     Shapes:   dists: name -> (N, D) arrays, four of them (make_distributions' output).
-    Returns:  the matplotlib Figure (fig from plt.subplots(2, 4)), not the axes.
+    Returns:  the matplotlib Figure (fig from plt.subplots(2, 4), of any size), not the axes.
     Pitfalls: the bottom row must show the normalized values: after layer norm every histogram is
               centred on beta and about |gamma| wide, whatever the top row looked like. Change
               gamma and beta and watch the bottom row move and stretch; the shapes (skew, two
@@ -170,7 +172,8 @@ def plot_grad_vs_eps(eps_values: np.ndarray, curves: dict[str, np.ndarray]) -> F
     Returns:  the matplotlib Figure.
     Pitfalls: on linear axes every curve is a wall at eps -> 0; only log-log shows the slope -1/2
               (the x axis AND the y axis: ax.set_xscale("log") and ax.set_yscale("log"), or
-              ax.loglog). Plot the values you were given, in their order.
+              ax.loglog). Plot the values you were given, in their order. The figure's size and the
+              markers are yours to choose.
     """
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for label, values in curves.items():
@@ -261,7 +264,7 @@ def plot_loss_curves(curves: dict[str, np.ndarray]) -> Figure:
     Returns:  the matplotlib Figure.
     Pitfalls: one axes, one line per curve, each with its label (the legend must tell them
               apart). Plot the raw losses you were given (smooth them on a second line if you like,
-              without a label of the same name).
+              without a label of the same name). The figure's size is yours to choose.
     """
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for label, losses in curves.items():
