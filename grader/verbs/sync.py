@@ -115,19 +115,25 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
 
 @contextlib.contextmanager
 def _fixed_global_rngs() -> Iterator[None]:
-    """The global RNGs seeded for one run and restored after it: a mutant that draws from them (a generator
-    ignored) stores the same values whatever ran before in this process (sync, or the kit test that runs it
-    after other tests). numpy's legacy global RNG is the one such code would use."""
+    """One run with the global RNGs seeded and torch on one thread, both restored after it: the stored values
+    are the same whatever ran before in this process and however many cores the machine has (a mutant that
+    ignores its generator draws from the global RNGs; float32 sums change in the last bits with the thread
+    count, which can move a borderline mutant output in or out of the stored mistakes). numpy's legacy global
+    RNG is the one such code would use."""
     state = np.random.get_state()  # noqa: NPY002
     np.random.seed(0)  # noqa: NPY002
     torch = sys.modules.get("torch")  # the numpy group never imports it
+    threads = torch.get_num_threads() if torch else 0
     try:
         with torch.random.fork_rng(devices=[]) if torch else contextlib.nullcontext():
             if torch:
                 torch.manual_seed(0)
+                torch.set_num_threads(1)
             yield
     finally:
         np.random.set_state(state)  # noqa: NPY002
+        if torch:
+            torch.set_num_threads(threads)
 
 
 def _copy(inputs: dict[str, Any]) -> dict[str, Any]:
