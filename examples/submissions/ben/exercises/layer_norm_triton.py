@@ -144,7 +144,7 @@ def _layer_norm_bwd_dx_kernel(
     DX,  # pointer to dx (contiguous, x's dtype)
     PartialDW,  # pointer to the partial dweight sums (G, N), compute dtype
     PartialDB,  # pointer to the partial dbias sums (G, N)
-    Sums,  # scratch (M, 2), compute dtype: per row, mean(dxhat * xhat) and mean(dxhat)
+    Sums,  # scratch (M, 2), compute dtype: per row, the two row statistics dx needs
     stride_dy,
     stride_x,
     stride_dx,
@@ -157,12 +157,12 @@ def _layer_norm_bwd_dx_kernel(
     """dx of the rows p, p + G, ... and this program's partial sums of dweight and dbias over them.
 
     Formula:  xhat = (x - mean) * rstd, dxhat = dy * weight (dy when there is no weight);
-              c1 = sum(dxhat * xhat) / N, c2 = sum(dxhat) / N       (per row)
-              dx = (dxhat - (xhat * c1 + c2)) * rstd
+              dx: the result you derived in layer_norm.2, row by row; it needs two per-row reductions
+              (over the whole row, so over every block) before any dx of the row can be written
               partial dweight[p] = sum over my rows of dy * xhat, partial dbias[p] = sum of dy.
     Memory:   per row, reads x and dy twice (the row sums first, then dx), writes dx once; the partials
               stay in registers across the rows, one column block at a time, and are written once.
-    Pitfalls: padding lanes out of c1 and c2 (masked loads give dy = 0 there, so dxhat = 0); divide by N;
+    Pitfalls: padding lanes out of the two row reductions (masked loads give dy = 0 there, so dxhat = 0); divide by N;
               write each program's partials to its own row of the buffer (no race, no atomics).
     """
     raise NotImplementedError(
