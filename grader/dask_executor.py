@@ -85,9 +85,12 @@ def _local_directory() -> list[str]:
         return []
 
 
-def local_executor(hide: tuple[str, ...] = (), isolate: bool = True) -> LocalExecutor:
-    """This process's sandboxed executor for these settings (one zygote per dask worker process)."""
-    key = (hide, isolate)
+def local_executor(
+    hide: tuple[str, ...] = (), isolate: bool = True, groups: tuple[str, ...] | None = None
+) -> LocalExecutor:
+    """This process's sandboxed executor for these settings (one zygote per dask worker process), its
+    zygote warmed for ``groups`` (the run's graded groups; default: every group available here)."""
+    key = (hide, isolate, groups)
     with _lock:
         executor = _executors.get(key)
         if executor is None:
@@ -95,7 +98,8 @@ def local_executor(hide: tuple[str, ...] = (), isolate: bool = True) -> LocalExe
 
             _one_thread()  # judging here runs as in the local grader: one thread
             extra = [p for p in hide if os.path.exists(p)] + _local_directory()
-            executor = LocalExecutor(1, available_groups(), hide=extra, isolate=isolate)
+            here = [g for g in available_groups() if groups is None or g in groups]
+            executor = LocalExecutor(1, here, hide=extra, isolate=isolate)
             _executors[key] = executor
             atexit.register(executor.close)
         return executor
@@ -105,37 +109,46 @@ class GraderPlugin(WorkerPlugin):
     """A dask WorkerPlugin: start the node's zygote as soon as the worker joins (its torch import overlaps
     the client's start-up and the scheduling of the first tasks)."""
 
-    def __init__(self, hide: tuple[str, ...], isolate: bool) -> None:
+    def __init__(
+        self, hide: tuple[str, ...], isolate: bool, groups: tuple[str, ...] | None = None
+    ) -> None:
         self.hide = hide
         self.isolate = isolate
+        self.groups = groups
 
     def setup(self, worker: Any) -> None:
-        local_executor(self.hide, self.isolate).warm()  # the zygote imports torch on another core
-        threading.Thread(target=_warm_judging, name="judge-warm-up", daemon=True).start()
+        # the zygote imports torch on another core while this process warms its judging
+        local_executor(self.hide, self.isolate, self.groups).warm()
+        threading.Thread(
+            target=_warm_judging, args=(self.groups,), name="judge-warm-up", daemon=True
+        ).start()
 
     def teardown(self, worker: Any) -> None:
         """The client is done (or the worker closes): stop this run's zygote and its workers now."""
         with _lock:
-            executor = _executors.pop((self.hide, self.isolate), None)
+            executor = _executors.pop((self.hide, self.isolate, self.groups), None)
         if executor is not None:
             executor.close()
 
 
-def _warm_judging() -> None:
-    """This process's first-call costs of judging (imports, first kernels; grader.evaluate.warm_up), paid
-    once, while the zygote starts, before any verdict (as in the local grader's parent)."""
+def _warm_judging(groups: tuple[str, ...] | None = None) -> None:
+    """This process's first-call costs of judging ``groups`` (imports, first kernels;
+    grader.evaluate.warm_up), paid once per group, while the zygote starts, before any verdict (as in the
+    local grader's parent, and only for the groups the run grades: a 0-point group's drivers, such as the labs'
+    figures, are not warmed for nothing)."""
     with _judging:
-        if _warmed:
-            return
         from grader.evaluate import warm_up
         from grader.grading import available_groups
 
         worker_kit()
-        warm_up(available_groups())
-        _warmed.append(True)
+        todo = [
+            g for g in available_groups() if (groups is None or g in groups) and g not in _warmed
+        ]
+        warm_up(todo)
+        _warmed.update(todo)
 
 
-_warmed: list[bool] = []
+_warmed: set[str] = set()
 # Judging runs one case at a time per process, as in the local grader's parent: references and mutants may
 # use process-wide state (torch's default generator, reseeded by a driver), which two threads would share.
 # Judging scales with dask worker *processes* (--nworkers N --nthreads 1 is the layout to use).
@@ -152,7 +165,9 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
         )
     from grader.grading import DATA_GROUPS, kit_files
 
-    executor = local_executor(tuple(meta.get("hide", ())), bool(meta.get("isolate", True)))
+    groups = meta.get("groups")
+    groups = tuple(groups) if groups is not None else None
+    executor = local_executor(tuple(meta.get("hide", ())), bool(meta.get("isolate", True)), groups)
     blobs = kit_files()
     staged = []
     for task in tasks:
@@ -165,7 +180,7 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
         replies = [executor.run_task(staged[0])]
     else:
         replies = executor.run_bundle(staged)
-    _warm_judging()
+    _warm_judging(groups)
     return [judge_reply(t, r, int(meta["seed"])) for t, r in zip(staged, replies, strict=True)]
 
 
@@ -227,23 +242,38 @@ class DaskExecutor:
         hide: list[Path | str] = (),  # type: ignore[assignment]
         isolate: bool = True,
         cluster: Any = None,
+        groups: list[str] | None = None,
     ) -> None:
         self.client = client
         self.cluster = cluster
         self.kit = kit_fingerprint(list(GROUPS))
         hidden = tuple(os.path.realpath(p) for p in hide)
-        self.meta = {"kit": self.kit, "seed": seed, "hide": hidden, "isolate": isolate}
+        chosen = tuple(groups) if groups is not None else None
+        self.meta = {
+            "kit": self.kit,
+            "seed": seed,
+            "hide": hidden,
+            "isolate": isolate,
+            "groups": chosen,
+        }
         self.start_error: ClusterError | None = None
         self._futures: set[Any] = set()  # dask releases a task whose future is dropped: keep them
         self._flock = threading.Lock()
         self.plugin = f"{PLUGIN}-{uuid.uuid4().hex[:8]}"
-        client.register_plugin(GraderPlugin(hidden, isolate), name=self.plugin)
+        client.register_plugin(GraderPlugin(hidden, isolate, chosen), name=self.plugin)
 
     @classmethod
     def local(
-        cls, jobs: int, *, seed: int, hide: list[Path | str] = (), isolate: bool = True
+        cls,
+        jobs: int,
+        *,
+        seed: int,
+        hide: list[Path | str] = (),
+        isolate: bool = True,
+        groups: list[str] | None = None,
     ) -> DaskExecutor:
-        """A LocalCluster of ``jobs`` worker processes (one thread each) on this machine."""
+        """A LocalCluster of ``jobs`` worker processes (one thread each) on this machine; ``groups``: the
+        groups the run grades (the workers warm those only; default: all)."""
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(
@@ -257,7 +287,9 @@ class DaskExecutor:
         )
         client = Client(cluster)
         try:
-            executor = cls(client, seed=seed, hide=hide, isolate=isolate, cluster=cluster)
+            executor = cls(
+                client, seed=seed, hide=hide, isolate=isolate, cluster=cluster, groups=groups
+            )
             executor.check()
         except BaseException:
             client.close()
@@ -274,6 +306,7 @@ class DaskExecutor:
         hide: list[Path | str] = (),
         isolate: bool = True,
         timeout: float = CONNECT_TIMEOUT,
+        groups: list[str] | None = None,
     ) -> DaskExecutor:
         """A client of the scheduler at ``address``; fails within ``timeout`` s naming it."""
         from distributed import Client
@@ -285,7 +318,7 @@ class DaskExecutor:
                 f"could not reach the dask scheduler at {address} within {timeout:g} s ({exc})"
             ) from None
         try:
-            executor = cls(client, seed=seed, hide=hide, isolate=isolate)
+            executor = cls(client, seed=seed, hide=hide, isolate=isolate, groups=groups)
             executor.check()
         except BaseException:
             client.close()

@@ -101,13 +101,33 @@ def _changed(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[
                 continue
             a, r = as_numpy(v), as_numpy(reference[k])
             if a is None or r is None:
-                if v != reference[k]:
+                if not _same(v, reference[k]):
                     diff[k] = v
             elif mismatch(a, r) is not None or a.dtype != r.dtype:
                 diff[k] = a
         if diff and hint not in out:
             out[hint] = diff
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Plain-data equality that also holds for lists or dicts of arrays (where ``!=`` is ambiguous)."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):
+        return False
 
 
 def all_of(*judges: Judge) -> Judge:

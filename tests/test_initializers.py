@@ -133,6 +133,8 @@ DRAWS: dict[str, Draw] = {
     "kaiming_normal_fan_out_conv": Draw(
         "kaiming_normal_", (128, 64, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}
     ),
+    # leaky_relu with slope a = 1 (gain 1, not sqrt(2)): kaiming_normal_'s a argument must be used
+    "kaiming_normal_leaky_slope": Draw("kaiming_normal_", (500, 400), {"a": 1.0}),
     # a nonlinearity other than relu / leaky_relu(0): kaiming's nonlinearity argument must be used
     "kaiming_uniform_selu": Draw("kaiming_uniform_", (500, 400), {"nonlinearity": "selu"}),
     "kaiming_normal_tanh": Draw("kaiming_normal_", (500, 400), {"nonlinearity": "tanh"}),
@@ -748,6 +750,7 @@ STORED = {
     "draw_kaiming_uniform_leaky_fan_out": _draw_spec("kaiming_uniform_leaky_fan_out"),
     "draw_kaiming_normal_relu_conv": _draw_spec("kaiming_normal_relu_conv"),
     "draw_kaiming_normal_fan_out_conv": _draw_spec("kaiming_normal_fan_out_conv"),
+    "draw_kaiming_normal_leaky_slope": _draw_spec("kaiming_normal_leaky_slope"),
     "draw_kaiming_uniform_selu": _draw_spec("kaiming_uniform_selu"),
     "draw_kaiming_normal_tanh": _draw_spec("kaiming_normal_tanh"),
     "draw_lecun_uniform": _draw_spec("lecun_uniform"),

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from exercises.feedback.checks import check_outputs, fail
 from exercises.feedback.stored import Spec, load
@@ -254,6 +255,33 @@ def test_normalize_does_not_modify_x(labs):
         fail("normalize_per_sample(x (4, 6), 2.0, 1.0)", "x was modified in place")
 
 
+@pytest.mark.parametrize(
+    "name", ["normalize_per_sample", "layer_norm_rows_loop", "layer_norm_torch_ops"]
+)
+def test_the_eps_argument_is_used(labs, name):
+    """Rows of small variance (1e-4) with eps = 1e-4: there eps changes the result by a third."""
+    rng = np.random.default_rng(7)
+    x = 3.0 + 0.01 * rng.normal(size=(6, 12))
+    gamma, beta = rng.normal(1.0, 0.3, 12), rng.normal(0.0, 0.3, 12)
+    eps = 1e-4
+    call = f"{name}(x (6, 12) of row std 0.01, gamma, beta, eps={eps})"
+    if name == "layer_norm_torch_ops":
+        got = labs.layer_norm_torch_ops(*(torch.from_numpy(v) for v in (x, gamma, beta)), eps=eps)
+        got = got.detach().numpy() if isinstance(got, torch.Tensor) else got
+    else:
+        got = getattr(labs, name)(x, gamma, beta, eps=eps)
+    got = np.asarray(got, dtype=np.float64)
+
+    def torch_truth(e: float) -> np.ndarray:  # torch as the independent oracle, float64
+        t = [torch.from_numpy(v) for v in (x, gamma, beta)]
+        return F.layer_norm(t[0], (12,), weight=t[1], bias=t[2], eps=e).numpy()
+
+    if got.shape == x.shape and not np.allclose(got, torch_truth(eps), rtol=1e-8, atol=1e-8):
+        if np.allclose(got, torch_truth(1e-5), rtol=1e-6, atol=1e-6):
+            fail(call, "the result is what eps = 1e-5 gives, not eps = 1e-4", "labs-eps-ignored")
+        fail(call, "differs from layer norm with this eps (torch's F.layer_norm as the oracle)")
+
+
 def _data_axes(fig) -> list:
     return [ax for ax in fig.axes if getattr(ax, "_colorbar", None) is None]
 
@@ -337,7 +365,6 @@ def test_max_grad_matches_stored_values(labs, stored):
 
 def test_max_grad_is_the_input_gradient_of_layer_norm(labs):
     """torch autograd through F.layer_norm (float64) as an independent oracle."""
-    import torch.nn.functional as F
 
     rng = np.random.default_rng(7)
     x = rng.normal(1.0, 0.3, (3, 9))
@@ -475,6 +502,17 @@ def test_make_ln_net_same_seed_differs_only_in_gamma(labs):
         fail(
             "make_ln_net(0.1, seed=3) and make_ln_net(10.0, seed=3)",
             f"parameters that differ: {sorted(gain)}; expected only the LayerNorm's weight",
+        )
+
+
+def test_make_ln_net_other_seed_other_weights(labs):
+    a, b = (labs.make_ln_net(1.0, in_features=20, seed=s) for s in (3, 4))
+    pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
+    if all(n in pb and torch.equal(p, pb[n]) for n, p in pa.items()):
+        fail(
+            "make_ln_net(1.0, seed=3) and make_ln_net(1.0, seed=4)",
+            "the two nets have the same weights: the seed argument must choose them",
+            "labs-net-seed-ignored",
         )
 
 

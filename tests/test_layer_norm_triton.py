@@ -210,6 +210,29 @@ def test_large_mean_small_spread_float32(ln_triton):
         fail("layer_norm_fwd(x (4, 1000) float32, mean 1e4, std 0.01)", f"y: {why}")
 
 
+def test_the_eps_argument_is_used(ln_triton):
+    """Rows of std 0.02 (variance 4e-4) with eps = 3e-4: there eps moves rstd by a third. Checked on the
+    kernels' wrapper and on the module (its own eps must reach the kernels)."""
+    gen = torch.Generator().manual_seed(5)
+    x = 1.0 + 0.02 * torch.randn(4, 100, generator=gen)
+    eps = 3e-4
+    rtol, atol = FLOAT32_VS_64
+
+    def truth(e: float) -> np.ndarray:
+        return F.layer_norm(x.double(), (100,), eps=e).numpy()
+
+    y, _, _ = ln_triton.layer_norm_fwd(x, None, None, eps)
+    out = ln_triton.TritonLayerNorm(100, eps=eps)(x.clone())
+    for call, got in [
+        (f"layer_norm_fwd(x (4, 100) of row std 0.02, None, None, eps={eps})", y),
+        (f"TritonLayerNorm(100, eps={eps})(x (4, 100) of row std 0.02)", out),
+    ]:
+        if mismatch(_np(got), truth(eps), rtol, atol):
+            if not mismatch(_np(got), truth(EPS), rtol, atol):
+                fail(call, "the result is what eps = 1e-5 gives, not eps = 3e-4", "tri-eps-ignored")
+            fail(call, f"y: {mismatch(_np(got), truth(eps), rtol, atol)}")
+
+
 def test_gradcheck_float64(ln_triton):
     """torch.autograd.gradcheck through LayerNormTritonFunction in float64 (statistics in float64 too)."""
     gen = torch.Generator().manual_seed(0)

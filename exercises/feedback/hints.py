@@ -200,6 +200,12 @@ HINTS: dict[str, Hint] = {
         "eps looks added outside the square root: 1 / (sqrt(var) + eps) instead of 1 / sqrt(var + eps).",
         "_layer_norm_fwd_kernel: Formula",
     ),
+    "tri-eps-ignored": Hint(
+        "the result does not change with eps: a fixed eps (1e-5?) is used somewhere instead of the one "
+        "given: layer_norm_fwd must pass its eps to the kernel, and TritonLayerNorm its own self.eps on "
+        "to LayerNormTritonFunction.",
+        "TritonLayerNorm.forward",
+    ),
     "tri-half-accumulation": Hint(
         "the float16/bfloat16 result is further from the exact one than rounding explains: load with "
         ".to(tl.float32) and accumulate the sums in float32; round once, at the store.",
@@ -482,6 +488,11 @@ HINTS: dict[str, Hint] = {
         "variance, and both paths carry gradient back to x (check yourself against torch autograd).",
         "max_grad_vs_eps: Formula",
     ),
+    "labs-eps-ignored": Hint(
+        "the result does not change with eps: the function looks to use a fixed eps (such as 1e-5) "
+        "instead of its eps argument. Rows of small variance show it: there eps matters.",
+        "normalize_per_sample: Formula",
+    ),
     "labs-not-loglog": Hint(
         "both axes must be logarithmic to show the slope -1/2 (x AND y).",
         "plot_grad_vs_eps: Pitfalls",
@@ -490,6 +501,11 @@ HINTS: dict[str, Hint] = {
         "the LayerNorm's gain does not start at gamma_init: nn.LayerNorm starts at 1, so fill its "
         "weight after building the net (under torch.no_grad()).",
         "make_ln_net: Pitfalls",
+    ),
+    "labs-net-seed-ignored": Hint(
+        "two different seeds built the same net: seed torch's generator with the seed argument "
+        "before the layers are built, so that the seed chooses the initial weights.",
+        "make_ln_net: Formula",
     ),
     "labs-no-zero-grad": Hint(
         "the losses drift from plain SGD's: are the gradients zeroed every step? Otherwise they "

@@ -566,6 +566,21 @@ CASES = [
         doc="leaky_relu with a given slope a, then another nonlinearity (a and nonlinearity are used)",
     ),
     Case(
+        "kaiming_normal_leaky_slope",
+        1,
+        lambda r: _fill(
+            "kaiming_normal_",
+            _linear(r),
+            r,
+            a=float(r.uniform(0.5, 3)),
+            mode=str(r.choice(["fan_in", "fan_out"])),
+        ),
+        F,
+        distribution,
+        functions=("kaiming_normal_", "calculate_gain", "normal_"),
+        doc="leaky_relu with a slope a of 0.5-3 (gain sqrt(2 / (1 + a^2))): a is used",
+    ),
+    Case(
         "kaiming_normal_other_nonlinearity",
         1,
         lambda r: _fill(

@@ -100,6 +100,23 @@ def _norm_inputs(vector: bool) -> Callable[[np.random.Generator], dict]:
     return make
 
 
+def _with_eps(make: Callable[[np.random.Generator], dict]) -> Callable[[np.random.Generator], dict]:
+    """The same inputs with rows of small spread and eps comparable to their variance: a function that
+    ignores its eps argument (always 1e-5) is off by far more than the tolerance."""
+
+    def with_eps(rng: np.random.Generator) -> dict:
+        inputs = make(rng)
+        x = np.asarray(inputs["x"])
+        centre = x.mean(axis=-1, keepdims=True)
+        small = (x - centre) * rng.uniform(0.01, 0.2, (x.shape[0], 1)) + centre
+        inputs["x"] = small.astype(x.dtype)
+        var = small.var(axis=-1)
+        inputs["eps"] = np.float64(np.median(var) * rng.uniform(0.5, 2.0))
+        return inputs
+
+    return with_eps
+
+
 def _plot_dist_inputs(rng: np.random.Generator) -> dict:
     shape = (int(rng.integers(10, 30)), int(rng.integers(32, 96)))
     return {
@@ -274,6 +291,12 @@ def judge_ln_net(ctx: JudgeContext) -> Verdict:
         return _fail(
             f"two nets of the same seed differ in {differing}: expected only the LayerNorm's weight"
         )
+    if not [s for s in str(out.get("other_seed_differing", "")).split(",") if s]:
+        return _fail(
+            "make_ln_net(gamma, seed=s) and seed=s + 1 built the same weights: the seed argument must "
+            "choose the initial weights",
+            "labs-net-seed-ignored",
+        )
     return Verdict.ok()
 
 
@@ -399,6 +422,9 @@ CASES = [
     Case("normalize_vector_gain", 1, _norm_inputs(True), "normalize",
          close("out", "x_after", check_dtype=False), functions=NORM,
          doc="per-feature gamma (D,) and beta (D,)"),
+    Case("normalize_eps", 1, _with_eps(_norm_inputs(True)), "normalize",
+         close("out", "x_after", check_dtype=False), functions=NORM,
+         doc="rows of small variance with eps of the same size: the eps argument is used"),
     Case("plot_distributions_2x4", 1, _plot_dist_inputs, "plot_dists", judge_plot_dists,
          functions=PLOT_D, doc="2 x 4 axes: raw values on top, normalized around beta below"),
     Case("max_grad_is_layer_norm_gradient", 1, _grad_inputs, "max_grad",
@@ -419,11 +445,17 @@ CASES = [
     Case("rows_loop_equals_vectorized", 1, _impl_inputs(), "rows_loop",
          judge_loop_equals_vectorized, functions=LOOP, shares="rows loop",
          doc="the row loop and the vectorized version agree"),
+    Case("rows_loop_eps", 1, _with_eps(_impl_inputs()), "rows_loop",
+         close("out", check_dtype=False), functions=LOOP,
+         doc="the row loop uses its eps argument (rows of small variance, eps of the same size)"),
     Case("torch_ops_float64", 1, _impl_inputs(), "torch_ops",
          all_of(close("out", rtol=1e-10, atol=1e-10, check_dtype=False), judge_torch_meta),
          functions=TORCH, doc="torch ops layer norm in float64, autograd flows"),
     Case("torch_ops_float32", 1, _impl_inputs("float32"), "torch_ops", judge_torch_float32,
          functions=TORCH, doc="float32 in, float32 out, close to float64"),
+    Case("torch_ops_eps", 1, _with_eps(_impl_inputs()), "torch_ops",
+         close("out", rtol=1e-10, atol=1e-10, check_dtype=False),
+         functions=TORCH, doc="the torch version uses its eps argument"),
 ]  # fmt: skip
 
 # What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by

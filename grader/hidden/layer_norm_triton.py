@@ -38,7 +38,18 @@ def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
 
 
 def _inputs(
-    rng, m, n, *, dtype="float32", loc=None, scale=None, weight=True, bias=True, pad=0, twice=False
+    rng,
+    m,
+    n,
+    *,
+    dtype="float32",
+    loc=None,
+    scale=None,
+    weight=True,
+    bias=True,
+    pad=0,
+    twice=False,
+    eps=None,
 ):
     loc = rng.uniform(-3, 3) if loc is None else loc
     scale = rng.uniform(0.5, 3) if scale is None else scale
@@ -55,13 +66,16 @@ def _inputs(
     d["dtype"] = dtype
     d["pad"] = int(pad)
     d["twice"] = bool(twice)
+    if eps is not None:
+        d["eps"] = np.float64(eps(rng) if callable(eps) else eps)
     return d
 
 
-def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32"):
+def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32", eps=False):
     n = int(rng.integers(20, 200))
     shape = (2, 2, n)
-    d = {"x": rng.uniform(-3, 3) + rng.uniform(0.5, 3) * rng.standard_normal(shape)}
+    scale = rng.uniform(0.01, 0.03) if eps else rng.uniform(0.5, 3)
+    d = {"x": rng.uniform(-3, 3) + scale * rng.standard_normal(shape)}
     d["dy"] = rng.standard_normal(shape)
     if affine:
         d["weight"] = rng.uniform(0.5, 2.0, n)
@@ -69,7 +83,15 @@ def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32"):
             d["bias"] = rng.standard_normal(n)
     d = {k: _exact(v, dtype) for k, v in d.items()}
     d.update(dtype=dtype, elementwise_affine=affine, use_bias=use_bias)
+    if eps:
+        d["eps"] = np.float64(_small_eps(rng))
     return d
+
+
+def _small_eps(rng: np.random.Generator) -> float:
+    """A non-default eps of the size of the variance of rows of std 0.01-0.03: ignoring it (1e-5) moves
+    rstd by ~10-60 %, far beyond any dtype's tolerance."""
+    return float(10 ** rng.uniform(-3.7, -3.0))
 
 
 # --- the float64 truth (torch, in this trusted process) -----------------------------------------------
@@ -83,14 +105,15 @@ def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
         else torch.as_tensor(np.asarray(inputs[k], np.float64)).requires_grad_()
         for k in ("weight", "bias")
     )
-    y = F.layer_norm(x, x.shape[-1:], w, b, EPS)
+    eps = float(inputs.get("eps", EPS))
+    y = F.layer_norm(x, x.shape[-1:], w, b, eps)
     y.backward(torch.as_tensor(np.asarray(inputs["dy"], np.float64)))
     x2 = x.detach().reshape(-1, x.shape[-1])
     var, mean = torch.var_mean(x2, dim=1, correction=0)
     truth = {
         "y": y.detach().numpy(),
         "mean": mean.numpy(),
-        "rstd": torch.rsqrt(var + EPS).numpy(),
+        "rstd": torch.rsqrt(var + eps).numpy(),
         "dx": x.grad.numpy(),
     }
     if w is not None:
@@ -183,7 +206,10 @@ def _module_structure(ctx: JudgeContext) -> Verdict:
     got, inputs = ctx.outputs, ctx.inputs
     n = int(np.shape(inputs["x"])[-1])
     ref = torch.nn.LayerNorm(
-        n, eps=EPS, elementwise_affine=inputs["elementwise_affine"], bias=inputs["use_bias"]
+        n,
+        eps=float(inputs.get("eps", EPS)),
+        elementwise_affine=inputs["elementwise_affine"],
+        bias=inputs["use_bias"],
     )
     params = [name for name, _ in ref.named_parameters()]
     if got.get("params") != params:
@@ -316,6 +342,15 @@ CASES = [
         doc="x = big[:, :N]: the row stride is not N",
     ),
     Case(
+        "eps_used",
+        2,
+        _k(lambda r: r.integers(3, 7), lambda r: r.integers(60, 400), scale=0.02, eps=_small_eps),
+        "kernels",
+        FULL,
+        functions=KERNELS,
+        doc="eps of the rows' variance (std 0.02): the eps argument is used, inside the square root",
+    ),
+    Case(
         "deterministic_gradients",
         1,
         _k(lambda r: r.integers(6, 11), lambda r: r.integers(100, 400), twice=True),
@@ -359,5 +394,14 @@ CASES = [
         all_of(_module_structure, near_truth("y", "dx")),
         functions=ALL,
         doc="elementwise_affine=False",
+    ),
+    Case(
+        "module_eps",
+        1,
+        lambda r: _module_inputs(r, eps=True),
+        "module",
+        all_of(_module_structure, near_truth("y", *GRADS)),
+        functions=ALL,
+        doc="TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
     ),
 ]

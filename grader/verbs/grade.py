@@ -191,7 +191,7 @@ def main(
     kind = "dask" if scheduler else executor
     cluster_errors: tuple[type[Exception], ...] = ()
     if kind == "dask":
-        executor, problem = _dask_executor(scheduler, jobs, seed, [submissions, out])
+        executor, problem = _dask_executor(scheduler, jobs, seed, [submissions, out], chosen)
         if executor is None:
             print(f"grade: error: {problem}", file=sys.stderr)
             return 1
@@ -293,7 +293,7 @@ def main(
 
 
 def _dask_executor(
-    scheduler: str | None, jobs: int, seed: int, hide: list[Path]
+    scheduler: str | None, jobs: int, seed: int, hide: list[Path], groups: list[str]
 ) -> tuple[object | None, str]:
     """(the dask executor, "") or (None, why not): an unreachable scheduler, a worker with another kit."""
     try:
@@ -304,8 +304,8 @@ def _dask_executor(
         return None, f"--executor dask needs dask.distributed (pip install '.[cluster]'): {exc}"
     try:
         if scheduler:
-            return DaskExecutor.connect(scheduler, seed=seed, hide=hide), ""
-        return DaskExecutor.local(jobs, seed=seed, hide=hide), ""
+            return DaskExecutor.connect(scheduler, seed=seed, hide=hide, groups=groups), ""
+        return DaskExecutor.local(jobs, seed=seed, hide=hide, groups=groups), ""
     except ClusterError as exc:
         return None, str(exc)
 

@@ -204,3 +204,17 @@ def test_error_messages_worded_differently_keep_full_marks():
     inputs = case_inputs(group, case, seed=0, learner="reworded")
     verdict = judge_case(group, case, inputs, call_driver(group, case, module, inputs), hints=False)
     assert verdict.passed, verdict.message
+
+
+def test_hint_search_compares_lists_of_arrays_without_raising():
+    """A module case returns lists of arrays (its parameters as built): choosing a hint compares a mutant's
+    outputs with the reference's key by key, where ``!=`` on a list of arrays raises (a failed module case
+    then lost its hint and said "could not judge the outputs")."""
+    from grader.judge import _changed
+
+    ref = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}
+    same = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}
+    other = {"inits": [np.ones(3), np.ones(3)], "y": np.arange(4.0) + 1, "repr": "(3,), eps=0.1"}
+    changed = _changed({"hint-a": same, "hint-b": other}, ref)
+    assert "hint-a" not in changed
+    assert set(changed["hint-b"]) == {"inits", "y", "repr"}

@@ -53,8 +53,13 @@ def normalize(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
     gamma, beta = np.array(inputs["gamma"]), np.array(inputs["beta"])
     if gamma.ndim == 0:  # scalars as Python floats, as the lab's plots pass them
         gamma, beta = float(gamma), float(beta)
-    out = m.normalize_per_sample(x, gamma, beta)
+    out = m.normalize_per_sample(x, gamma, beta, **_eps(inputs))
     return {"out": _float64(out), "x_after": x}
+
+
+def _eps(inputs: dict[str, Any]) -> dict[str, float]:
+    """eps as a keyword when the case sets one (otherwise the function's default is what is checked)."""
+    return {"eps": float(inputs["eps"])} if "eps" in inputs else {}
 
 
 def _data_axes(fig: Any) -> list:
@@ -158,6 +163,7 @@ def ln_net(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
     gamma, d, seed = float(inputs["gamma"]), int(inputs["in_features"]), int(inputs["seed"])
     model = m.make_ln_net(gamma, in_features=d, seed=seed)
     twin = m.make_ln_net(1.0, in_features=d, seed=seed)
+    other = m.make_ln_net(gamma, in_features=d, seed=seed + 1)
     norms = [mod for mod in model.modules() if type(mod).__name__ == "LayerNorm"]
     out: dict[str, Any] = {"n_norms": len(norms)}
     if len(norms) == 1:
@@ -165,9 +171,13 @@ def ln_net(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
         out["norm_bias"] = _float64(norms[0].bias)
     with torch.no_grad():
         out["output"] = _float64(model(torch.from_numpy(np.array(inputs["x"], dtype=np.float32))))
-    mine, other = dict(model.named_parameters()), dict(twin.named_parameters())
+    mine, twin_p = dict(model.named_parameters()), dict(twin.named_parameters())
+    other_p = dict(other.named_parameters())
     out["differing"] = ",".join(
-        sorted(n for n, p in mine.items() if n in other and not torch.equal(p, other[n]))
+        sorted(n for n, p in mine.items() if n in twin_p and not torch.equal(p, twin_p[n]))
+    )
+    out["other_seed_differing"] = ",".join(
+        sorted(n for n, p in mine.items() if n in other_p and not torch.equal(p, other_p[n]))
     )
     return out
 
@@ -208,8 +218,8 @@ def plot_losses(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str
 def rows_loop(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     x, gamma, beta = (np.array(inputs[k]) for k in ("x", "gamma", "beta"))
     return {
-        "out": _float64(m.layer_norm_rows_loop(x, gamma, beta)),
-        "vectorized": _float64(m.normalize_per_sample(x.copy(), gamma, beta)),
+        "out": _float64(m.layer_norm_rows_loop(x, gamma, beta, **_eps(inputs))),
+        "vectorized": _float64(m.normalize_per_sample(x.copy(), gamma, beta, **_eps(inputs))),
     }
 
 
@@ -220,7 +230,7 @@ def torch_ops(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
         for k in ("x", "gamma", "beta")
     )
     x.requires_grad_(True)
-    out = m.layer_norm_torch_ops(x, gamma, beta)
+    out = m.layer_norm_torch_ops(x, gamma, beta, **_eps(inputs))
     grad = False
     if isinstance(out, torch.Tensor) and out.requires_grad:
         out.sum().backward()

@@ -77,7 +77,7 @@ def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
     n = int(np.shape(inputs["x"])[-1])
     mod = m.TritonLayerNorm(
         n,
-        eps=EPS,
+        eps=float(inputs.get("eps", EPS)),
         elementwise_affine=bool(inputs["elementwise_affine"]),
         bias=bool(inputs["use_bias"]),
         device=device,
