@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import dataclasses
 import os
+import sys
 import threading
 import uuid
 from concurrent.futures import Future
@@ -43,6 +45,20 @@ from grader.executor import LocalExecutor, Task, TaskReply
 from grader.journal import kit_fingerprint
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with its address
+# The embedded LocalCluster's workers (README: the same for workers started by hand):
+# - no MALLOC_TRIM_THRESHOLD_ (dask's nanny sets it to 64 KiB by default; setting it at all turns off glibc's
+#   sliding mmap threshold, so every array over 128 KiB the judges allocate is a fresh mmap, page-faulted and
+#   unmapped again: the workers' judging cost ~1.6x its CPU in the local grader's parent, mostly in the kernel);
+# - one BLAS / OpenMP thread per worker process (dask's default, kept: judging runs on one core, as locally);
+# - no statistical profiler (a thread sampling the task's stack every 10 ms, for a dashboard nobody opens).
+WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1,
+        "MKL_NUM_THREADS": 1,
+        "OPENBLAS_NUM_THREADS": 1,
+    },
+    "distributed.worker.profile.enabled": False,
+}
 PLUGIN = "normlab-grader"
 
 
@@ -117,6 +133,7 @@ class GraderPlugin(WorkerPlugin):
         self.groups = groups
 
     def setup(self, worker: Any) -> None:
+        _undo_malloc_trim()
         # the zygote imports torch on another core while this process warms its judging
         local_executor(self.hide, self.isolate, self.groups).warm()
         threading.Thread(
@@ -129,6 +146,21 @@ class GraderPlugin(WorkerPlugin):
             executor = _executors.pop((self.hide, self.isolate, self.groups), None)
         if executor is not None:
             executor.close()
+
+
+def _undo_malloc_trim() -> None:
+    """A worker started by ``dask worker`` (or a LocalCluster with dask's defaults) runs with the nanny's
+    MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's sliding mmap threshold: every array over 128 KiB the
+    judges allocate is then a fresh mmap, page-faulted and unmapped again (judging cost ~1.6x its CPU in the
+    local grader). Put the thresholds where glibc's sliding rule would take them (32 MiB mmap, 64 MiB trim)."""
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 64 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: nothing to undo
+        return
 
 
 def _warm_judging(groups: tuple[str, ...] | None = None) -> None:
@@ -274,17 +306,19 @@ class DaskExecutor:
     ) -> DaskExecutor:
         """A LocalCluster of ``jobs`` worker processes (one thread each) on this machine; ``groups``: the
         groups the run grades (the workers warm those only; default: all)."""
+        import dask
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(
-            n_workers=jobs,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            scheduler_port=0,
-            host="127.0.0.1",
-            silence_logs=40,
-        )
+        with dask.config.set(WORKER_CONFIG):  # the nannies hand it to their worker processes
+            cluster = LocalCluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                scheduler_port=0,
+                host="127.0.0.1",
+                silence_logs=40,
+            )
         client = Client(cluster)
         try:
             executor = cls(
