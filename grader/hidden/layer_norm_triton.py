@@ -2,7 +2,9 @@
 
 Inputs are fresh for every learner (grader/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
 one row, rows longer than one block, mean 1e4 / std 0.01 in float32, float16/bfloat16, a strided x, the module.
-The kernels run in Triton's interpreter in the worker where there is no CUDA, so shapes stay small.
+The CPU cases run the kernels in Triton's interpreter in the worker (on every machine), so their shapes stay
+small; the ``cuda_*`` cases (graded under ``--gpu``, as every group's) run them compiled on the GPU, at larger N,
+with many programs in flight for the determinism check (GPU atomics are where the order varies).
 
 Every numeric result is judged against torch in float64 (F.layer_norm and its autograd, run here in the parent),
 rounded to the case dtype: float32 within the kit's float32-vs-float64 bounds, float16/bfloat16 within a few ulps
@@ -403,5 +405,58 @@ CASES = [
         all_of(_module_structure, near_truth("y", *GRADS)),
         functions=ALL,
         doc="TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
+    ),
+    # --- compiled on CUDA (points only under --gpu on; the worker compiles, see the driver's docstring) ---
+    Case(
+        "cuda_float16",
+        1,
+        _k(
+            lambda r: r.integers(16, 65), lambda r: r.integers(3000, 9000), dtype="float16", loc=5.0
+        ),
+        "kernels",
+        FULL,
+        device="cuda",
+        functions=KERNELS,
+        doc="compiled on CUDA, float16, N up to 9000: a few ulps from the float64 truth",
+    ),
+    Case(
+        "cuda_bfloat16_strided",
+        1,
+        _k(lambda r: r.integers(16, 65), lambda r: r.integers(500, 3000), dtype="bfloat16", pad=53),
+        "kernels",
+        FULL,
+        device="cuda",
+        functions=KERNELS,
+        doc="compiled on CUDA, bfloat16, x = big[:, :N] (row stride > N)",
+    ),
+    Case(
+        "cuda_multiblock_float32",
+        1,
+        _k(lambda r: r.integers(2, 5), lambda r: r.integers(16385, 40000)),
+        "kernels",
+        FULL,
+        device="cuda",
+        functions=KERNELS,
+        doc="compiled on CUDA, float32 rows longer than one block",
+    ),
+    Case(
+        "cuda_deterministic_gradients",
+        1,
+        _k(lambda r: r.integers(128, 257), lambda r: r.integers(256, 1025), twice=True),
+        "kernels",
+        _deterministic,
+        device="cuda",
+        functions=KERNELS,
+        doc="dweight/dbias bit-identical on a rerun with many programs in flight (GPU atomics vary)",
+    ),
+    Case(
+        "cuda_module",
+        1,
+        lambda r: _module_inputs(r),
+        "module",
+        all_of(_module_structure, near_truth("y", *GRADS)),
+        device="cuda",
+        functions=ALL,
+        doc="TritonLayerNorm(..., device='cuda'): parameters, outputs and gradients of torch.nn.LayerNorm",
     ),
 ]

@@ -159,6 +159,11 @@ class Worker:
     def load(self, header: dict[str, Any], value: Any) -> None:
         start = time.perf_counter()
         try:  # the wrappers are installed; module-level code may use anything (no inputs exist yet)
+            hook = getattr(self.drivers, "before_import", None)
+            if (
+                hook is not None
+            ):  # e.g. Triton's mode (compiled / interpreted) for this worker's device
+                hook(bool(self.config.get("cuda")))
             self.module = importlib.import_module(f"exercises.{self.group}")
         except BaseException as exc:
             self.reply_error(exc)

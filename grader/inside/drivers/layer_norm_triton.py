@@ -1,11 +1,14 @@
 """Worker-side adapters for the layer_norm_triton group. Trusted code, copied into the worker's staging dir.
 
-Importing this module (the zygote does, once, before any worker forks; the parent does before it runs the
-reference) sets TRITON_INTERPRET=1 and imports Triton, so the learner's kernels, decorated when the graded file is
-imported, run in Triton's interpreter on the CPU -- on every machine, a GPU one included: the hidden cases are CPU
-cases (a CPU worker's address-space limit leaves no room for a CUDA context, and one process cannot hold both
-compiled and interpreted kernels). GPU parity is the public `gpu` tests' and benchmarks/layer_norm.py's job.
-Where Triton cannot be imported, the group is not graded (grader/grading.py).
+Triton reads TRITON_INTERPRET when a kernel is decorated: the graded file's kernels when it is imported, and
+triton.language's own (tl.sum, tl.cdiv ...) at ``import triton``. One process therefore holds either compiled or
+interpreted kernels, never both, and the mode must be chosen before Triton is imported. So this module does not
+import Triton: importing it (the zygote does, before any worker forks; the parent does before it runs the reference)
+only sets TRITON_INTERPRET=1, the default; the worker calls :func:`before_import` with its task's device right before
+it imports the graded file: a CPU task runs the kernels in the interpreter (on every machine), a CUDA task (the
+``cuda_*`` hidden cases, graded under ``--gpu``) compiles them for the GPU. Each worker pays Triton's import
+(~0.3 s, only for submissions graded in this group). The parent's reference runs, for hints, stay interpreted on
+the CPU. Where Triton cannot be imported, the group is not graded (grader/grading.py).
 
 Inputs: x (M, N), dy, weight/bias (N,) or absent, a ``dtype`` string (half-precision values arrive as float32
 arrays the dtype represents exactly) and ``pad`` (> 0: x is the slice big[:, :N] of a wider tensor, so its row
@@ -15,16 +18,26 @@ stride is N + pad). Outputs: plain data only (bfloat16 returned as float32, whic
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import numpy as np
 import torch
 
-os.environ["TRITON_INTERPRET"] = "1"
-try:  # warm: the worker then pays no import; and triton.language's own kernels see TRITON_INTERPRET
-    import triton  # noqa: F401
-except Exception:  # noqa: S110 - reported by grader.grading.unavailable_reason
-    pass
+os.environ.setdefault("TRITON_INTERPRET", "1")
+
+
+def before_import(cuda: bool) -> None:
+    """The worker's hook, right before it imports the graded file: compiled kernels for a CUDA task, the
+    interpreter otherwise (see the module's docstring). Triton already imported in the other mode is a kit bug."""
+    want = "0" if cuda else "1"
+    if "triton" in sys.modules and os.environ.get("TRITON_INTERPRET", "0") != want:
+        raise RuntimeError(
+            f"Triton was imported with TRITON_INTERPRET={os.environ.get('TRITON_INTERPRET')!r} before "
+            f"a {'CUDA' if cuda else 'CPU'} task: a worker cannot switch (grader bug)"
+        )
+    os.environ["TRITON_INTERPRET"] = want
+
 
 DTYPES = {
     "float64": torch.float64,
