@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from grader import GROUPS, ROOT
+from grader import ROOT
 from grader.cases import load_cases
 from grader.evaluate import call_driver, case_inputs, judge_case
+from grader.points import POINTS, default_groups
 
 LEARNER = Path(os.environ.get("NORMLAB_LEARNER_DIR", ROOT / "exercises"))
-PARAMS = [
+PARAMS = [  # the groups a default `grade` grades (those worth points), as the other runners
     (g, c.name)
-    for g in GROUPS
+    for g in default_groups(dict(POINTS))
     if (ROOT / "grader" / "hidden" / f"{g}.py").exists()
     for c in load_cases(g)
     if c.device == "cpu"
