@@ -49,4 +49,7 @@ def run(argv: list[str] | None = None) -> int:
     if verb is None:
         parser.print_help()
         return 2
+    from grader import judge_side_triton
+
+    judge_side_triton()
     return int(_module(verb).main(**args) or 0)

@@ -8,13 +8,14 @@ becomes one dask task, run by :func:`run_remote` *in the dask worker process*:
   holds its own :class:`~grader.executor.LocalExecutor` (one per process, started on first use or warmed by
   :class:`GraderPlugin`): learner code runs only in that node's zygote-forked, sandboxed workers, never in
   the dask worker itself; a crash, hang, flood or fork there costs the learner's own calls, as locally;
-- it judges every returned output there (:func:`grader.evaluate.judge_case`, inputs drawn again from
-  seed, learner, group and case, as ``grader/judgepool.py`` does), so judging scales with the workers and the
-  client only collects verdicts, writes reports and the journal;
+- it draws the hidden inputs there (:func:`draw_inputs`: from seed, learner, group and case, as the local
+  grader's parent and ``grader/judgepool.py`` do), runs the calls on them and judges every returned output
+  there (:func:`grader.evaluate.judge_case`), so drawing and judging scale with the workers and the client
+  only collects verdicts, writes reports and the journal;
 - the reply travels back with its verdicts and without the learner's arrays.
 
 What a task carries: the learner's graded sources (already safely unpacked by the client, grader/unpack.py)
-and the group, calls and limits; the kit (references, hidden cases, drivers, helpers, MNIST) is installed on
+and the group, calls (case names, no inputs) and limits; the kit (references, hidden cases, drivers, helpers, MNIST) is installed on
 every node and added there, never shipped per task. The client's kit fingerprint rides along: a worker whose
 installed kit differs refuses the task (:class:`KitMismatch`, naming both fingerprints) and the client stops.
 
@@ -40,8 +41,9 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
-from grader import GROUPS
+from grader import GROUPS, judge_side_triton
 from grader.executor import LocalExecutor, Task, TaskReply
+from grader.inside import wire
 from grader.journal import kit_fingerprint
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with its address
@@ -134,6 +136,7 @@ class GraderPlugin(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         _undo_malloc_trim()
+        judge_side_triton()  # this process judges: references on the CPU, Triton interpreted
         # the zygote imports torch on another core while this process warms its judging
         local_executor(self.hide, self.isolate, self.groups).warm()
         threading.Thread(
@@ -201,19 +204,42 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
     groups = tuple(groups) if groups is not None else None
     executor = local_executor(tuple(meta.get("hide", ())), bool(meta.get("isolate", True)), groups)
     blobs = kit_files()
-    staged = []
+    seed = int(meta["seed"])
+    staged, drawn = [], []
     for task in tasks:
         files = {
             k: v for k, v in blobs.items() if task.group in DATA_GROUPS or not k.startswith("data/")
         }
         files.update(task.files)  # the learner's graded files (never a kit file: see strip_kit)
-        staged.append(dataclasses.replace(task, files=files))
+        inputs = draw_inputs(task, seed)
+        calls = [
+            dataclasses.replace(c, inputs=wire.to_plain(inputs[c.case])) if c.inputs is None else c
+            for c in task.calls
+        ]
+        staged.append(dataclasses.replace(task, files=files, calls=calls))
+        drawn.append(inputs)
     if len(staged) == 1 and staged[0].cuda:
         replies = [executor.run_task(staged[0])]
     else:
         replies = executor.run_bundle(staged)
     _warm_judging(groups)
-    return [judge_reply(t, r, int(meta["seed"])) for t, r in zip(staged, replies, strict=True)]
+    return [
+        judge_reply(t, r, seed, inputs) for t, r, inputs in zip(staged, replies, drawn, strict=True)
+    ]
+
+
+def draw_inputs(task: Task, seed: int) -> dict[str, Any]:
+    """Each call's hidden inputs, drawn here as the client would have (grader.evaluate.case_inputs: seeded by
+    seed, learner, group and case): used for the sandboxed run and again for the judging."""
+    from grader.cases import load_cases
+    from grader.evaluate import case_inputs
+
+    by_name = {c.name: c for c in load_cases(task.group)}
+    return {
+        c.case: case_inputs(task.group, by_name[c.case], seed=seed, learner=task.learner)
+        for c in task.calls
+        if c.case in by_name
+    }
 
 
 def _worker_address() -> str:
@@ -225,9 +251,12 @@ def _worker_address() -> str:
         return ""
 
 
-def judge_reply(task: Task, reply: TaskReply, seed: int) -> JudgedReply:
+def judge_reply(
+    task: Task, reply: TaskReply, seed: int, drawn: dict[str, Any] | None = None
+) -> JudgedReply:
     """Judge every output in ``reply`` here (trusted process), as the local grader's parent does: each case
-    judged on the outputs of the call that ran its (call key, device), inputs drawn again from the seed."""
+    judged on the outputs of the call that ran its (call key, device), on that call's inputs (``drawn``, or
+    drawn again from the seed)."""
     from grader.cases import Verdict, load_cases
     from grader.evaluate import case_inputs, judge_case
 
@@ -239,7 +268,9 @@ def judge_reply(task: Task, reply: TaskReply, seed: int) -> JudgedReply:
         run = by_name.get(call.case)
         if out is None or run is None or out.status != "ok" or out.refused:
             continue
-        inputs = case_inputs(task.group, run, seed=seed, learner=task.learner)
+        inputs = (drawn or {}).get(call.case)
+        if inputs is None:
+            inputs = case_inputs(task.group, run, seed=seed, learner=task.learner)
         for case in cases:
             if (case.call_key, case.device) != (run.call_key, run.device):
                 continue
@@ -265,6 +296,10 @@ def strip_kit(task: Task) -> Task:
 
 class DaskExecutor:
     """Bundles as dask tasks on a cluster: a LocalCluster of ``jobs`` processes, or one reached by address."""
+
+    judges_remotely = (
+        True  # the workers judge: the client neither draws nor ships the hidden inputs
+    )
 
     def __init__(
         self,

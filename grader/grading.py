@@ -148,8 +148,19 @@ class Prepared:
     verdicts: dict[str, Any] = field(default_factory=dict)
 
 
-def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]) -> Prepared:
-    """Everything decided before any learner code runs; the tasks to run (none if nothing to run)."""
+def prepare(
+    sub: Submission,
+    group: str,
+    options: Options,
+    kit: dict[str, bytes],
+    *,
+    draw_inputs: bool = True,
+) -> Prepared:
+    """Everything decided before any learner code runs; the tasks to run (none if nothing to run).
+
+    ``draw_inputs=False`` (an executor that judges where it runs, grader/dask_executor.py): the calls carry no
+    hidden inputs; the node draws them from the same seed, learner, group and case, for the run and the judge.
+    """
     from grader.cases import load_cases
     from grader.evaluate import case_inputs
 
@@ -237,12 +248,16 @@ def prepare(sub: Submission, group: str, options: Options, kit: dict[str, bytes]
             prep.runs[case.name] = first
             continue
         runs[(case.call_key, case.device)] = case.name
-        inputs = case_inputs(group, case, seed=options.seed, learner=sub.learner)
+        inputs = (
+            case_inputs(group, case, seed=options.seed, learner=sub.learner)
+            if draw_inputs
+            else None
+        )
         prep.inputs[case.name] = inputs
         call = Call(
             case.name,
             case.driver,
-            wire.to_plain(inputs),
+            wire.to_plain(inputs) if draw_inputs else None,
             case.device,
             tuple(case.calls or case.functions),
         )
@@ -521,6 +536,8 @@ class ClassGrading:
         self.tasks: dict[Future, Entry] = {}
         self.verdicts: dict[Future, tuple[_Learner, Prepared, str]] = {}
         self.kit_blobs: dict[str, bytes] = {}
+        # an executor that judges where it runs draws the hidden inputs there too (nothing to ship or draw here)
+        self.draw = not getattr(executor, "judges_remotely", False)
 
     def run(self, subs: list[Submission]) -> list[Result]:
         _one_thread()
@@ -577,7 +594,7 @@ class ClassGrading:
         bundle: Entry = []
         for g in self.groups:
             try:
-                prep = prepare(lr.sub, g, self.options, self.kit_blobs)
+                prep = prepare(lr.sub, g, self.options, self.kit_blobs, draw_inputs=self.draw)
             except Exception as exc:  # a kit bug: the row says so, the class goes on
                 prep = Prepared(
                     g,
