@@ -9,15 +9,16 @@
 2. The scheduler's throughput on trivial tasks (a no-op function, --trivial of them, on a LocalCluster of J
    processes): tasks per second, against the grading tasks per second above (one task per learner), to show
    that the scheduler is not what bounds a class run.
-3. The client's own work per learner (drawing the hidden inputs and building the tasks, grading.prepare),
+3. The client's own work per learner (the static check and the tasks, grading.prepare as the dask client calls
+   it: the workers draw the hidden inputs),
    the other shared cost of a class run.
 
 Extrapolation printed at the end: M machines of C cores, one single-threaded dask worker per core, grade about
 min(M * C * r, S, 1 / p) learners per second, where r is the per-worker rate measured here (end to end, start-up
 included), S the scheduler's trivial task rate and p the client's CPU seconds per learner. Assumptions: the
 nodes' cores are as fast as this machine's, the learners cost like the correct example (a failing submission
-costs more: mutants run to choose its hint), one task per learner, and the network carries each task's ~0.25 MB
-(the learner's sources and the hidden inputs) without becoming the limit.
+costs more: mutants run to choose its hint), one task per learner, and the network carries each task (the
+learner's sources, tens of KB: the workers draw the hidden inputs) without becoming the limit.
 """
 
 from __future__ import annotations
@@ -105,11 +106,11 @@ def client_seconds_per_learner(n: int = 20) -> float:
         subs, _ = collect(Path(tmp))
         kit = kit_files()
         for g in groups:  # first-call costs (imports) do not count
-            prepare(subs[0], g, Options(), kit)
+            prepare(subs[0], g, Options(), kit, draw_inputs=False)
         start = time.process_time()
         for sub in subs:
             for g in groups:
-                prepare(sub, g, Options(), kit)
+                prepare(sub, g, Options(), kit, draw_inputs=False)
         return (time.process_time() - start) / n
 
 
@@ -154,7 +155,9 @@ def main() -> int:
         "(one task per learner)"
     )
     per_worker = args.n / dask / args.jobs
-    print(f"client: {client * 1000:.0f} ms of CPU per learner (hidden inputs, tasks)")
+    print(
+        f"client: {client * 1000:.0f} ms of CPU per learner (static check, tasks; the workers draw the inputs)"
+    )
     print()
     print(
         f"extrapolation: M machines x C cores grade about min(M*C*{per_worker:.2f}, {rate:.0f}, "

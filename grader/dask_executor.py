@@ -167,19 +167,25 @@ def _undo_malloc_trim() -> None:
 
 
 def _warm_judging(groups: tuple[str, ...] | None = None) -> None:
-    """This process's first-call costs of judging ``groups`` (imports, first kernels;
-    grader.evaluate.warm_up), paid once per group, while the zygote starts, before any verdict (as in the
-    local grader's parent, and only for the groups the run grades: a 0-point group's drivers, such as the labs'
-    figures, are not warmed for nothing)."""
+    """This process's imports for judging ``groups`` (hidden cases, references, drivers), paid once per group
+    while the zygote starts, and only for the groups the run grades. Imports only, unlike the local grader's
+    parent (grader.evaluate.warm_up also runs each driver once): here every dask worker would pay those
+    reference runs again, and the first judgement pays its own first kernels anyway."""
     with _judging:
-        from grader.evaluate import warm_up
+        import importlib
+
+        from grader.cases import load_cases
+        from grader.evaluate import reference_module
         from grader.grading import available_groups
 
         worker_kit()
         todo = [
             g for g in available_groups() if (groups is None or g in groups) and g not in _warmed
         ]
-        warm_up(todo)
+        for g in todo:
+            load_cases(g)
+            reference_module(g)
+            importlib.import_module(f"grader.inside.drivers.{g}")
         _warmed.update(todo)
 
 

@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -244,8 +245,9 @@ def main(
     # (a fresh interpreter importing torch) costs more than the judging it would move
     spare = (os.cpu_count() or 1) - jobs - 1
     judges = JudgePool(min(jobs, spare)) if spare > 0 and kind == "local" else None
+    closer: threading.Thread | None = None
     try:
-        with executor:
+        try:
             results = grade_class(
                 subs,
                 options,
@@ -257,6 +259,16 @@ def main(
             )
             if executor.start_error is not None:
                 raise executor.start_error
+        except BaseException:
+            executor.close()
+            raise
+        if (
+            kind == "dask"
+        ):  # every result is in: the cluster shuts down (~1.5 s) while the reports are written
+            closer = threading.Thread(target=executor.close, name="cluster-close", daemon=True)
+            closer.start()
+        else:
+            executor.close()
     except ZygoteError as exc:
         progress.close()
         print(f"grade: could not start the sandboxed workers: {exc}", file=sys.stderr)
@@ -277,6 +289,8 @@ def main(
             judges.close()
     progress.close()
     write_reports(results, out, chosen, {g: table[g] for g in chosen})
+    if closer is not None:
+        closer.join()
     print_summary(results, seconds=time.monotonic() - start, reused=progress.reused)
     print(f"wrote {out / 'grades.csv'} and feedback for {len(results)} learners")
     if nbgrader_db is not None:
