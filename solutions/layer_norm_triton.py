@@ -162,7 +162,7 @@ def _layer_norm_bwd_dx_kernel(
     Pitfalls: padding lanes out of the two row reductions (masked loads give dy = 0 there, so dxhat = 0); divide by N;
               write each program's partials to its own row of the buffer (no race, no atomics).
     """
-    ### BEGIN SOLUTION layer_norm_triton.2: per-row sums of dxhat and dxhat * xhat, then dx block by block, accumulating this program's dweight/dbias partials
+    ### BEGIN SOLUTION layer_norm_triton.2: the per-row reductions your dx needs (your layer_norm.2 derivation), then dx block by block, accumulating this program's dweight/dbias partials
     pid = tl.program_id(0)
     acc_t = Mean.dtype.element_ty
     # phase 1: c1 and c2 of each of my rows

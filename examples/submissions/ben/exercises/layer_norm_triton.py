@@ -166,8 +166,8 @@ def _layer_norm_bwd_dx_kernel(
               write each program's partials to its own row of the buffer (no race, no atomics).
     """
     raise NotImplementedError(
-        "Exercise layer_norm_triton.2: per-row sums of dxhat and dxhat * xhat, then dx block by "
-        "block, accumulating this program's dweight/dbias partials"
+        "Exercise layer_norm_triton.2: the per-row reductions your dx needs (your layer_norm.2 "
+        "derivation), then dx block by block, accumulating this program's dweight/dbias partials"
     )
 
 
