@@ -90,7 +90,14 @@ class Zygote:
             # torch.cuda.is_available() without initialising CUDA here: forked workers make their own
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
         }
-        for key in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"):
+        # the CPU kernels torch and numpy pick (a kit test grades as on another CPU with them)
+        for key in (
+            "CUDA_VISIBLE_DEVICES",
+            "NVIDIA_VISIBLE_DEVICES",
+            "LD_LIBRARY_PATH",
+            "ATEN_CPU_CAPABILITY",
+            "NPY_DISABLE_CPU_FEATURES",
+        ):
             if key in os.environ:
                 env[key] = os.environ[key]
         log = open(self.run_dir / "zygote.log", "ab")

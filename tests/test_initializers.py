@@ -33,6 +33,7 @@ import torch
 from exercises.feedback.checks import Feedback, check_outputs, choose_hint, fail
 from exercises.feedback.hints import render
 from exercises.feedback.init_stats import (
+    STAT_TOLERANCES,
     distribution_problems,
     extra_zeros_allowed,
     gram_deviation,
@@ -734,6 +735,7 @@ def _draw_spec(case: str) -> Spec:
     return Spec(
         lambda: {"seed": np.int64(STORED_SEED)},
         lambda m, seed: summary(as_numpy(draw(m, DRAWS[case], int(seed)))),
+        STAT_TOLERANCES,
     )
 
 
@@ -758,9 +760,11 @@ STORED = {
     "draw_kaiming_normal_bfloat16": _draw_spec("kaiming_normal_bfloat16"),
     "draw_xavier_uniform_float16": _draw_spec("xavier_uniform_float16"),
     "draw_lecun_normal_float64": _draw_spec("lecun_normal_float64"),
-    "orthogonal_gram": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_orthogonal),
-    "orthogonal_signs": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_signs),
-    "sparse": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_sparse),
+    "orthogonal_gram": Spec(
+        lambda: {"seed": np.int64(STORED_SEED)}, run_orthogonal, STAT_TOLERANCES
+    ),
+    "orthogonal_signs": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_signs, STAT_TOLERANCES),
+    "sparse": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_sparse, STAT_TOLERANCES),
     "generator": Spec(lambda: {"seed": np.int64(STORED_SEED)}, run_generator),
     "in_place": Spec(lambda: {}, run_in_place),
 }

@@ -99,8 +99,10 @@ STORED = {
     "normalize_vector": Spec(
         lambda: _norm_inputs(2, np.linspace(0.5, 2.0, 8), np.linspace(-1, 1, 8)), run_normalize
     ),
-    "max_grad": Spec(_grad_inputs, run_max_grad),
-    "train": Spec(_train_inputs, run_train),
+    # max |dL/dx| reaches 1e5 at the smallest eps: relative tolerance (float64, but rstd amplifies rounding)
+    "max_grad": Spec(_grad_inputs, run_max_grad, (1e-6, 1e-9)),
+    # float32 training: the last bits of each step differ between machines and thread counts
+    "train": Spec(_train_inputs, run_train, (1e-4, 1e-5)),
     "rows_loop": Spec(_impl_inputs, run_rows_loop),
     "torch_ops": Spec(_impl_inputs, run_torch_ops),
 }
@@ -111,10 +113,12 @@ def stored():
     return load("labs")
 
 
-def _check_stored(labs, stored, case: str, run, call: str, **tol) -> None:
+def _check_stored(labs, stored, case: str, run, call: str) -> None:
+    """The stored case compared as its Spec declares (the tolerance `grader sync --check` uses too)."""
     __tracebackhide__ = True
     c = stored[case]
-    check_outputs(run(labs, **c.args()), c.expected, c.mistakes, call=call, **tol)
+    rtol, atol = STORED[case].tolerance or (None, None)
+    check_outputs(run(labs, **c.args()), c.expected, c.mistakes, call=call, rtol=rtol, atol=atol)
 
 
 # --- lab 1: distributions under layer norm --------------------------------------------------------
@@ -358,8 +362,6 @@ def test_max_grad_matches_stored_values(labs, stored):
         "max_grad",
         run_max_grad,
         call="max_grad_vs_eps(x (4, 16), dout (4, 16), eps_values (6,))",
-        rtol=1e-6,
-        atol=1e-9,
     )
 
 
@@ -523,8 +525,6 @@ def test_train_losses_match_stored_values(labs, stored):
         "train",
         run_train,
         call="train_losses(kit net, loader of 96 samples in batches of 32, num_steps=8, lr=0.2)",
-        rtol=1e-4,
-        atol=1e-5,
     )
 
 

@@ -106,8 +106,18 @@ CASES: dict[str, tuple[int, int, int, dict[str, Any]]] = {
     "bfloat16_n300": (5, 300, 6, {"dtype": "bfloat16", "loc": 20.0, "scale": 2.0}),
     "strided_rows": (5, 100, 7, {"pad": 28}),
 }
+
+
+def _tolerance(dtype: str) -> tuple[float, float]:
+    return HALF_TOLERANCES.get(dtype, FLOAT32_VS_64 if dtype == "float32" else (1e-7, 1e-7))
+
+
 STORED = {
-    name: Spec(lambda a=args: _inputs(a[0], a[1], a[2], **a[3]), run_kernels)
+    name: Spec(
+        lambda a=args: _inputs(a[0], a[1], a[2], **a[3]),
+        run_kernels,
+        _tolerance(args[3].get("dtype", "float32")),
+    )
     for name, args in CASES.items()
 }
 
@@ -115,10 +125,6 @@ STORED = {
 @pytest.fixture(scope="module")
 def stored():
     return load("layer_norm_triton")
-
-
-def _tolerance(dtype: str) -> tuple[float, float]:
-    return HALF_TOLERANCES.get(dtype, FLOAT32_VS_64 if dtype == "float32" else (1e-7, 1e-7))
 
 
 def _describe(c) -> str:

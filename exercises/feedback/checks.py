@@ -181,3 +181,42 @@ def fail(call: str, problem: str, hint_id: str | None = None) -> None:
     if hint_id:
         lines.append(render(hint_id))
     raise Feedback("\n".join(lines))
+
+
+def heatmap_axes_problem(
+    xrange: Any, yrange: Any, histx: Any, epochs: int, epochs_on_y: bool
+) -> tuple[str, str | None] | None:
+    """None when a heatmap's axes are in data units (plot_histogram_heatmap's docstring); else what is
+    wrong and the hint id, given the image's x and y ranges in data units (imshow's extent, a mesh's
+    coordinates) and which axis its epochs run along.
+
+    Any labelling in data units passes: on the weight axis each end within one bin width of the weights'
+    range histx[0] .. histx[-1] (the lecture's bin centres, the bins' edges, pcolormesh with any shading); on
+    the epoch axis each end within one epoch of 0 .. epochs (0 .. E, -0.5 .. E - 0.5, 0 .. E - 1). The hint
+    is given only for pixel indices (an image drawn without coordinates), the mistake it names.
+    """
+    histx = np.asarray(histx, dtype=np.float64)
+    bins = histx.size
+    w = float(histx[1] - histx[0]) if bins > 1 else 1.0
+    weights, steps = (xrange, yrange) if epochs_on_y else (yrange, xrange)
+    (w0, w1), (e0, e1) = sorted(map(float, weights)), sorted(map(float, steps))
+
+    def pixels(lo: float, hi: float, n: int) -> bool:  # imshow's -0.5 .. n - 0.5, a mesh's 0 .. n
+        near = lambda a, b: abs(a - b) < 1e-6  # noqa: E731
+        return any(near(lo, a) and near(hi, b) for a, b in ((-0.5, n - 0.5), (0, n), (0, n - 1)))
+
+    slack = 1e-6 * max(1.0, abs(w))
+    if abs(w0 - histx[0]) > w + slack or abs(w1 - histx[-1]) > w + slack:
+        hint = "hist-heatmap-extent" if pixels(w0, w1, bins) else None
+        return (
+            f"the weight axis spans {w0:.4g} .. {w1:.4g}, but the weights run from {histx[0]:.4g} to "
+            f"{histx[-1]:.4g} (histx, {bins} bins of width {w:.3g})",
+            hint,
+        )
+    if abs(e0) > 1 + 1e-6 or abs(e1 - epochs) > 1 + 1e-6:
+        hint = "hist-heatmap-extent" if pixels(e0, e1, epochs) else None
+        return (
+            f"the epoch axis spans {e0:.4g} .. {e1:.4g}, but the epochs run from 0 to {epochs}",
+            hint,
+        )
+    return None

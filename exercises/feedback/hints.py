@@ -420,10 +420,10 @@ HINTS: dict[str, Hint] = {
         "plot_histogram_overlay: Pitfalls",
     ),
     "hist-heatmap-extent": Hint(
-        "the heatmap's axes are not in data units: give imshow extent=(x0, x1, y0, y1) with the "
-        "bins' edges on the weight axis (histx[0] - w/2 .. histx[-1] + w/2, w the bin width) and "
-        '0 .. epochs on the epoch axis, or pcolormesh the bin centres with shading="nearest".',
-        "plot_histogram_heatmap: Formula",
+        "the heatmap's axes count the image's pixels (its rows and columns), not weight values and "
+        "epochs: an image drawn without coordinates is labelled by array index. Tell matplotlib where "
+        "the image sits in data units: the weights' range on one axis, the epochs on the other.",
+        "plot_histogram_heatmap: Pitfalls",
     ),
     "hist-returns-axes": Hint(
         "return the matplotlib Figure (fig), not the Axes or the lines.",

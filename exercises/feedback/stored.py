@@ -12,7 +12,7 @@ outputs, kept only where they differ from the reference's).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,13 +20,40 @@ from typing import Any
 
 import numpy as np
 
+from exercises.feedback.checks import tolerance
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
+
+
+Tolerance = tuple[float, float]  # (rtol, atol), as in numpy.allclose
 
 
 @dataclass(frozen=True)
 class Spec:
+    """One stored public case.
+
+    ``tolerance`` says how the public tests compare these outputs with a learner's where that is not the
+    dtype's default (``checks.TOLERANCES``): one ``(rtol, atol)`` for every output, or ``{name: (rtol, atol)}``
+    per output, where a name may also be the part after the last "." of an output's name (``"gram_diag"``
+    covers ``"wide.gram_diag"``). A tolerance given by name applies to integer outputs too (counts of a
+    histogram after a float32 training run). `grader sync --check` compares stored and fresh values with the
+    same tolerance: a value that rounds differently on another machine is not drift, and a real change is.
+    """
+
     make: Callable[[], dict[str, Any]]
     run: Callable[..., dict[str, np.ndarray]]
+    tolerance: Tolerance | Mapping[str, Tolerance] | None = None
+
+    def tolerance_for(self, name: str, dtype: Any) -> Tolerance | None:
+        """(rtol, atol) for output ``name`` of ``dtype``; None: compare exactly (integers, bools, strings)."""
+        t = self.tolerance
+        if isinstance(t, Mapping):
+            found = t.get(name, t.get(name.rsplit(".", 1)[-1]))
+            if found is not None:
+                return found
+        elif t is not None and np.dtype(dtype).kind in "fc":
+            return t
+        return tolerance(dtype) if np.dtype(dtype).kind in "fc" else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from exercises.feedback.checks import heatmap_axes_problem
 from grader.cases import Case, Freedom, JudgeContext, Verdict
 from grader.inside.drivers import histograms as drv
 from grader.judge import _changed, compare
@@ -578,30 +579,16 @@ def judge_heatmap(ctx: JudgeContext) -> Verdict:
 
 
 def _data_units(ranges: Any, histx: np.ndarray, epochs: int, epochs_on_y: bool) -> Verdict:
-    """The image's axes in data units (the docstring): the weight axis on the bins' edges, the epoch axis
-    one unit per epoch, from 0 (or -0.5: cells centred on the epoch numbers)."""
+    """The image's axes in data units, however labelled (the docstring; the rule is written once, in the
+    feedback library the public test uses too)."""
     if (
         not isinstance(ranges, np.ndarray)
         or ranges.shape != (2, 2)
         or not np.isfinite(ranges).all()
     ):
         return _fail("could not read the image's extent")
-    weights, steps = (ranges[0], ranges[1]) if epochs_on_y else (ranges[1], ranges[0])
-    w = float(histx[1] - histx[0])
-    edges = np.array([histx[0] - w / 2, histx[-1] + w / 2])
-    if not np.allclose(weights, edges, rtol=0, atol=1e-3 * w):
-        return _fail(
-            f"the weight axis spans {weights[0]:.4g} .. {weights[1]:.4g}; expected the bins' edges, "
-            f"histx[0] - w/2 .. histx[-1] + w/2 = {edges[0]:.4g} .. {edges[1]:.4g} (extent=...)",
-            "hist-heatmap-extent",
-        )
-    if not (abs(steps[1] - steps[0] - epochs) < 1e-6 and -0.5 - 1e-6 <= steps[0] <= 1e-6):
-        return _fail(
-            f"the epoch axis spans {steps[0]:.4g} .. {steps[1]:.4g}; expected one unit per epoch, "
-            f"0 .. {epochs} (or -0.5 .. {epochs - 0.5})",
-            "hist-heatmap-extent",
-        )
-    return Verdict.ok()
+    problem = heatmap_axes_problem(ranges[0], ranges[1], histx, epochs, epochs_on_y)
+    return _fail(*problem) if problem else Verdict.ok()
 
 
 # --- activation_stats judges -----------------------------------------------------------------------

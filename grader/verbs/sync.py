@@ -5,7 +5,11 @@
   reference's outputs on them, and the outputs of each mutant of the group where they differ (for hints).
 
 ``--check`` writes nothing and exits 1 when a file is missing or differs (a kit test runs it), so a formula is
-written once, in solutions/, and nothing derived from it can drift.
+written once, in solutions/, and nothing derived from it can drift. Stubs are compared byte for byte; stored
+values as numbers: floating-point values within the tolerance the public tests compare them with (a spec's
+``tolerance``, else the dtype's), everything else exactly, so the check passes on a machine whose BLAS, LAPACK
+or SIMD units round differently from the one that wrote the files, and fails on a changed reference. Without
+``--check``, a file is rewritten only when it drifted.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +40,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--group", choices=GROUPS, default=d["group"], help="only this exercise group"
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=d["data"],
+        help="the stored values' folder (default: tests/data)",
+    )
 
 
-def main(*, check: bool = False, group: str | None = None) -> int:
+def main(*, check: bool = False, group: str | None = None, data: Path | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     from grader.stubs import make_stub
 
+    data_dir = Path(data) if data else ROOT / "tests" / "data"
     stale: list[str] = []
     for g in [group] if group else GROUPS:
         solution = ROOT / "solutions" / f"{g}.py"
@@ -48,19 +60,20 @@ def main(*, check: bool = False, group: str | None = None) -> int:
             continue
         stub_path = ROOT / "exercises" / f"{g}.py"
         stub = make_stub(solution.read_text(), g)
-        if not stub_path.exists() or stub_path.read_text() != stub:
+        if not stub_path.exists() or stub_path.read_text() != stub:  # stubs: byte for byte
             stale.append(str(stub_path.relative_to(ROOT)))
             if not check:
                 stub_path.write_text(stub)
-        stored = stored_values(g)
-        if stored is None:
+        fresh = stored_values(g)
+        if fresh is None:
             continue
-        npz = ROOT / "tests" / "data" / f"{g}.npz"
-        if not _same_npz(npz, stored):
-            stale.append(str(npz.relative_to(ROOT)))
+        npz = data_dir / f"{g}.npz"
+        problems = fresh.drift(npz)
+        if problems:
+            stale.append(_shown(npz) + "".join(f"\n  {p}" for p in problems[:5]))
             if not check:
                 npz.parent.mkdir(parents=True, exist_ok=True)
-                np.savez_compressed(npz, **stored)
+                np.savez_compressed(npz, **fresh.arrays)
     verb = "out of date" if check else "regenerated"
     for path in stale:
         print(f"sync: {path} {verb}")
@@ -72,7 +85,72 @@ def main(*, check: bool = False, group: str | None = None) -> int:
     return 0
 
 
-def stored_values(group: str) -> dict[str, np.ndarray] | None:
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+# A mutant's output is stored for the hints when it differs from the reference's beyond the dtype's
+# tolerance. That decision is a threshold, so on another machine an output near it may land on the other
+# side; the check accepts either where the output is within BORDERLINE times that tolerance of the reference
+# (or within the tolerance the public tests compare it with): there, storing it or not changes no hint.
+BORDERLINE = 10.0
+
+
+@dataclass
+class StoredValues:
+    """A group's stored values as computed now: the npz contents, and how to compare them with a file."""
+
+    arrays: dict[str, np.ndarray]
+    tolerances: dict[str, tuple[float, float] | None]  # per npz key: (rtol, atol), or None: exact
+    borderline: set[str]  # mistake keys that may be present or absent
+
+    def drift(self, path: Path) -> list[str]:
+        """What differs between the file and these values beyond their tolerance (empty: in sync)."""
+        if not path.exists():
+            return ["missing"]
+        with np.load(path, allow_pickle=False) as f:
+            old = {k: f[k] for k in f.files}
+        problems = [
+            f"{k}: {'only in the file' if k in old else 'missing from the file'}"
+            for k in sorted(set(old) ^ set(self.arrays))
+            if k not in self.borderline
+        ]
+        for key in sorted(set(old) & set(self.arrays)):
+            why = _differs(old[key], self.arrays[key], self.tolerances.get(key))
+            if why:
+                problems.append(f"{key}: {why}")
+        return problems
+
+
+def _differs(old: np.ndarray, new: np.ndarray, tol: tuple[float, float] | None) -> str | None:
+    from exercises.feedback.checks import mismatch
+
+    if old.dtype != new.dtype:
+        return f"dtype {old.dtype}, now {new.dtype}"
+    if old.shape != new.shape:
+        return f"shape {old.shape}, now {new.shape}"
+    if tol is None or old.dtype.kind not in "fciu":
+        return None if np.array_equal(old, new) else "values differ"
+    return mismatch(old, new, *tol)
+
+
+def _near(v: np.ndarray, e: np.ndarray, spec: Any, name: str) -> bool:
+    """A mutant's output whose storing could go either way on another machine: not clearly the same as the
+    reference's (beyond a BORDERLINE-th of the dtype's tolerance) but not clearly different either (within
+    BORDERLINE times that tolerance, or within the tolerance the public tests compare it with)."""
+    from exercises.feedback.checks import mismatch, tolerance
+
+    if v.dtype != e.dtype or v.shape != e.shape or e.dtype.kind not in "fc":
+        return False
+    rtol, atol = tolerance(e.dtype)
+    if mismatch(v, e, rtol / BORDERLINE, atol / BORDERLINE) is None:
+        return False
+    used = spec.tolerance_for(name, e.dtype) or (0.0, 0.0)
+    wide = mismatch(v, e, BORDERLINE * rtol, BORDERLINE * atol) is None
+    return wide or mismatch(v, e, *used) is None
+
+
+def stored_values(group: str) -> StoredValues | None:
     """npz contents for ``group``: STORED specs run on the reference and on every mutant of the group."""
     from grader.evaluate import quietly
 
@@ -83,19 +161,26 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
     specs = getattr(tests, "STORED", None)
     if not specs:
         return None
-    from exercises.feedback.checks import mismatch
+    from exercises.feedback.checks import mismatch, tolerance
     from exercises.feedback.stored import flatten
     from grader.mutants import all_mutants
 
     reference = importlib.import_module(f"solutions.{group}")
     mutants = [(m.hint, m.load()) for m in all_mutants(group)]
     cases: dict[str, tuple[dict, dict, dict]] = {}
+    tolerances: dict[str, tuple[float, float] | None] = {}
+    borderline: set[str] = set()
     for name, spec in specs.items():
         inputs = spec.make()
         with _fixed_global_rngs():
             expected = _arrays(spec.run(reference, **_copy(inputs)))
         mistakes: dict[str, dict[str, np.ndarray]] = {}
+        unsure: set[str] = (
+            set()
+        )  # hints whose stored outputs could come from another of their mutants
         for hint, module in mutants:
+            if hint in mistakes:
+                continue
             try:
                 with quietly(), _fixed_global_rngs():  # mutants take sqrt of negatives by design
                     outs = _arrays(spec.run(module, **_copy(inputs)))
@@ -105,12 +190,27 @@ def stored_values(group: str) -> dict[str, np.ndarray] | None:
                 k: v
                 for k, v in outs.items()
                 if k in expected
-                and (mismatch(v, expected[k]) is not None or v.dtype != expected[k].dtype)
+                and (v.dtype != expected[k].dtype or mismatch(v, expected[k]) is not None)
             }
-            if changed and hint not in mistakes:
+            near = {k for k, v in outs.items() if k in expected and _near(v, expected[k], spec, k)}
+            if changed:
                 mistakes[hint] = changed
+                borderline |= {f"{name}/mistake/{hint}/{k}" for k in near}
+            elif near:  # on another machine this mutant might be the one stored under its hint
+                unsure.add(hint)
+        for hint in unsure & set(mistakes):
+            borderline |= {f"{name}/mistake/{hint}/{k}" for k in expected}
         cases[name] = ({k: np.asarray(v) for k, v in inputs.items()}, expected, mistakes)
-    return flatten(cases)
+        for kind, values in (("in", cases[name][0]), ("out", expected)):
+            for k, v in values.items():
+                # inputs are the tests' fixed arrays (read back from the file): float ones may round in
+                # their last bit on another machine (a logspace goes through the C library's pow)
+                tol = spec.tolerance_for(k, v.dtype) if kind == "out" else tolerance(v.dtype)
+                tolerances[f"{name}/{kind}/{k}"] = tol if v.dtype.kind in "fciu" else None
+        for hint, outs in mistakes.items():
+            for k, v in outs.items():
+                tolerances[f"{name}/mistake/{hint}/{k}"] = spec.tolerance_for(k, v.dtype)
+    return StoredValues(flatten(cases), tolerances, borderline)
 
 
 @contextlib.contextmanager
@@ -148,24 +248,3 @@ def _arrays(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {
         k: as_numpy(v) if as_numpy(v) is not None else np.asarray(v) for k, v in outputs.items()
     }
-
-
-def _same_npz(path: Path, stored: dict[str, np.ndarray]) -> bool:
-    """Same keys, dtypes and shapes, values equal to a few ulps (stored values may differ in the last bit
-    between machines whose SIMD units sum in another order)."""
-    if not path.exists():
-        return False
-    with np.load(path, allow_pickle=False) as old:
-        if set(old.files) != set(stored):
-            return False
-        for key, new in stored.items():
-            a = old[key]
-            if a.dtype != new.dtype or a.shape != new.shape:
-                return False
-            if np.issubdtype(a.dtype, np.floating):
-                rtol = {2: 2e-3, 4: 1e-5, 8: 1e-12}[a.dtype.itemsize]
-                if not np.allclose(a, new, rtol=rtol, atol=rtol, equal_nan=True):
-                    return False
-            elif not np.array_equal(a, new):
-                return False
-    return True

@@ -40,6 +40,84 @@ def test_generated_files_are_in_sync_with_solutions():
     )
 
 
+def _copy_stored(tmp_path, change) -> None:
+    """tests/data/*.npz into tmp_path, each passed through ``change(name, array) -> array``."""
+    import numpy as np
+
+    for npz in sorted((ROOT / "tests" / "data").glob("*.npz")):
+        with np.load(npz, allow_pickle=False) as f:
+            arrays = {k: change(f"{npz.stem}/{k}", f[k]) for k in f.files}
+        np.savez_compressed(tmp_path / npz.name, **arrays)
+
+
+def test_sync_check_passes_on_values_rounded_as_on_another_machine(tmp_path):
+    """Every stored floating-point value moved by a relative 1e-7 (another CPU's BLAS, LAPACK or SIMD
+    rounding is smaller): `sync --check` compares numbers, not bits, and still passes."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+
+    def nudge(_key, a):
+        if a.dtype.kind != "f" or a.size == 0:
+            return a
+        sign = rng.choice([-1.0, 1.0], size=a.shape)
+        return (a.astype(np.float64) * (1.0 + 1e-7 * sign)).astype(a.dtype)
+
+    _copy_stored(tmp_path, nudge)
+    proc = _run("-m", "grader", "sync", "--check", "--data", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_sync_check_passes_with_another_cpus_kernels():
+    """The stand-in for another machine that can run here: torch's generic kernels instead of its AVX2/AVX-512
+    ones and numpy's SIMD dispatch turned off. The stored values come out different in their last bits
+    (QR-based Gram diagonals by ~1e-6, float32 training losses by ~1e-7); `sync --check` still passes."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    simd = " ".join(f for f in __cpu_dispatch__ if __cpu_features__.get(f))
+    env = {**os.environ, "MPLBACKEND": "Agg", "ATEN_CPU_CAPABILITY": "default"}
+    env["NPY_DISABLE_CPU_FEATURES"] = simd
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "sync", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_sync_check_fails_on_a_changed_reference(tmp_path):
+    """A real drift still fails: the reference's stored outputs of one case replaced by what a known
+    mistake computes there (a reference that changed its formula), and a stored mistake dropped."""
+    import numpy as np
+
+    with np.load(ROOT / "tests" / "data" / "layer_norm.npz", allow_pickle=False) as f:
+        stored = {k: f[k] for k in f.files}
+    mistake = next(k for k in stored if k.startswith("fwd_2d/mistake/ln-unbiased-var/"))
+    changed_key = "layer_norm/fwd_2d/out/" + mistake.rsplit("/", 1)[-1]
+    dropped = "layer_norm/" + next(k for k in stored if k.startswith("bwd_2d/mistake/"))
+
+    def changed_reference(key, a):
+        return stored[mistake] if key == changed_key else a
+
+    _copy_stored(tmp_path, changed_reference)
+    proc = _run("-m", "grader", "sync", "--check", "--group", "layer_norm", "--data", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "fwd_2d/out/" in proc.stdout, proc.stdout
+
+    for npz in tmp_path.glob("*.npz"):
+        npz.unlink()
+    _copy_stored(tmp_path, lambda key, a: a)
+    with np.load(tmp_path / "layer_norm.npz", allow_pickle=False) as f:
+        kept = {k: f[k] for k in f.files if f"layer_norm/{k}" != dropped}
+    np.savez_compressed(tmp_path / "layer_norm.npz", **kept)
+    proc = _run("-m", "grader", "sync", "--check", "--group", "layer_norm", "--data", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "missing from the file" in proc.stdout, proc.stdout
+
+
 @pytest.mark.parametrize("group", PRESENT)
 def test_solution_docstring_examples_run(group):
     module = importlib.import_module(f"solutions.{group}")
