@@ -220,3 +220,22 @@ def heatmap_axes_problem(
             hint,
         )
     return None
+
+
+def names_shapes(message: str, *shapes: Any) -> bool:
+    """Whether an error message names every one of ``shapes`` (each a shape or a list of acceptable
+    shapes), in any of the usual spellings: (4, 5), [4, 5], torch.Size([4, 5]), 4x5; (5,), [5], (5)."""
+    import re
+
+    found: set[tuple[int, ...]] = set()
+    for group in re.findall(r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[)\]]", message):
+        found.add(tuple(int(d) for d in re.findall(r"\d+", group)))
+    for group in re.findall(r"\b\d+(?:\s*[x×]\s*\d+)+\b", message):
+        found.add(tuple(int(d) for d in re.findall(r"\d+", group)))
+
+    def one(shape: Any) -> bool:
+        if shape and isinstance(shape, list):
+            return any(one(s) for s in shape)
+        return tuple(int(d) for d in shape) in found
+
+    return all(one(s) for s in shapes)
