@@ -19,6 +19,11 @@ conflicts with the contract:
   the forward graph of the lecture's function (xc = x - mean, var = mean(xc ** 2), std = sqrt(var + eps),
   x_norm = xc / std, y = gamma * x_norm + beta), with the quotient rule for x_norm = xc / std; dgamma and dbeta
   are accumulated over the samples.
+- not taken: the same lecture's covariate-shift simulation normalizes with
+  ``(x - np.mean(x)) / (np.std(x) + 1e-5)``, eps OUTSIDE the square root. The kit asks for eps inside, as this
+  lecture's own formula and its ``layer_norm`` put it (and "Layer Normalization Formula Explained" explains why):
+  with eps outside, a sample whose variance is comparable to eps normalizes differently, which the kit grades
+  as the eps-outside misconception.
 """
 
 from __future__ import annotations
