@@ -8,8 +8,10 @@ incomplete or conflicts with the contract:
 - HistogramTracker: not in the lecture (it keeps a list, ``histy_epochs``); written in the lecture's style,
   around its get_weight_histogram.
 - train_and_track_weights: the lecture's loop with the contract's ``lr`` and ``device`` arguments (the lecture
-  hard-codes lr=0.01 and the CPU) and without its progress print every 10 epochs. Its ``_, preds =
-  torch.max(...)``, per-batch ``.item()`` accuracies and ``np.mean`` per epoch are kept.
+  hard-codes lr=0.01 and the CPU; the batches follow the model to its device). Everything else is kept: the
+  histogram at the start of each epoch with the lecture's fixed 100 bins on -0.8..0.8, ``_, preds =
+  torch.max(...)``, per-batch ``.item()`` accuracies, ``np.mean`` per epoch and the progress print every 10
+  epochs (printing is harmless: graded code's stdout goes to the worker's log).
 - plot_histogram_overlay / plot_histogram_heatmap: the lecture's plotting code, drawn on ``ax`` (or a new
   figure) and returning the Figure, as the contract asks of a function (the lecture plots at the top level and
   calls plt.show()). The overlay's ``i / (num_epochs - 1)`` divides by zero for a single epoch; the contract
@@ -87,7 +89,7 @@ def train_and_track_weights(model, train_loader, test_loader, num_epochs=100, lr
     train_accs, test_accs = [], []
     histx, histy_epochs = None, []
 
-    for epoch in range(num_epochs):  # noqa: B007 - the lecture prints it every 10 epochs
+    for epoch in range(num_epochs):
         # --- Record histogram at the start of each epoch ---
         hx, hy = get_weight_histogram(model, num_bins=100, min_val=-0.8, max_val=0.8)
         histx = hx  # same bin centers each time
@@ -123,6 +125,11 @@ def train_and_track_weights(model, train_loader, test_loader, num_epochs=100, lr
                 batch_accs_test.append(acc_t)
         test_acc = np.mean(batch_accs_test)
         test_accs.append(test_acc)
+
+        if (epoch + 1) % 10 == 0:
+            print(
+                f"Epoch {epoch + 1}/{num_epochs}, Train Acc: {train_acc:.3f}, Test Acc: {test_acc:.3f}"
+            )
 
     return histx, histy_epochs, train_accs, test_accs
 
