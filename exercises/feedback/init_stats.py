@@ -244,12 +244,14 @@ def distribution_problems(sample: np.ndarray, target: Target, dtype: Any) -> lis
                 f"[0, 1])"
             )
         t = TAIL_T / n
-        if top < b - t * width - u * abs(b):
+        # a [0, 1) draw made in the tensor's own half dtype tops out one grid step (an ulp of 1) below 1, and
+        # scaling it to [a, b) rounds again: slack u * (|bound| + 2 width) covers both (float32: 2e-7 of width)
+        if top < b - t * width - u * (abs(b) + 2 * width):
             problems.append(
                 f"bounds: the largest value gets only {_rel(top, a, b)} of the way from a to the upper "
                 f"bound b; {n} uniform draws get past {1 - t:.5f}"
             )
-        if bottom > a + t * width + u * abs(a):
+        if bottom > a + t * width + u * (abs(a) + 2 * width):
             problems.append(
                 f"bounds: the smallest value gets only {_rel(bottom, b, a)} of the way from b to the lower "
                 f"bound a; {n} uniform draws get past {1 - t:.5f}"
