@@ -16,7 +16,7 @@ matplotlib's ``plot`` and ``imshow``, and ``nn.Module.register_forward_hook``.
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run
-# `pytest -m histograms` for feedback. (Generated from the reference by `python -m grader sync`.)
+# `pytest -m histograms` for feedback.
 
 from __future__ import annotations
 

@@ -9,10 +9,11 @@ from one initialization scheme, and record the std of every layer's output::
 
 or ``python -m exercises.init_demo`` (writes init_demo_relu.png and init_demo_tanh.png).
 
-What to expect with ReLU: N(0, 1) multiplies the std by about sqrt(width / 2) at every layer (it explodes),
-N(0, 0.01) by 0.01 * sqrt(width / 2) (it vanishes), Xavier by 1 / sqrt(2) (a slow vanish: ReLU drops half
-of the variance, which Xavier does not put back), and Kaiming keeps it constant. With tanh, N(0, 1) saturates
-the units (std stuck near 1, gradients near 0), and the schemes built for it keep a healthy spread.
+Before you run it, predict, then read the figure: in a ReLU network, by what factor per layer does each
+scheme change the activations' std -- N(0, 1), N(0, 0.01), Xavier, Kaiming, LeCun? Which ones explode, which
+vanish, which keep it, and how fast? What does ReLU do to the second moment that one scheme puts back and
+another does not? With tanh, what happens to units fed by N(0, 1), and what would that do to the gradients?
+Where the figure disagrees with your prediction, find the step of your reasoning that was wrong.
 
 This module only *calls* your initializers; it works once exercises/initializers.py implements the ones a
 scheme needs (``normal_``, ``xavier_normal_``, ``kaiming_normal_``, ``lecun_normal_``, ``orthogonal_``,

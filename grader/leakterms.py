@@ -48,12 +48,25 @@ SYNONYMS: dict[str, str] = {
         ("dxhat", "dx_hat", "d_xhat", "grad_xhat", "dxnorm", "dx_norm", "dxn", "g_hat", "dyhat"),
         "dxhat",
     ),
-    **dict.fromkeys(("dout", "d_out", "grad_out", "grad_output", "dy", "g", "dl_dout", "dy_"), "dout"),
+    **dict.fromkeys(
+        ("dout", "d_out", "grad_out", "grad_output", "dy", "g", "dl_dout", "dy_"), "dout"
+    ),
     **dict.fromkeys(("gamma", "weight", "w", "scale"), "gamma"),
     **dict.fromkeys(("beta", "bias", "b", "shift"), "beta"),
     **dict.fromkeys(("rstd", "inv_std", "invstd", "rsigma", "istd", "inv_sigma", "r"), "rstd"),
     **dict.fromkeys(
-        ("xmu", "x_mu", "xc", "xm", "x_centered", "x_centred", "centred", "centered", "diff", "xmean"),
+        (
+            "xmu",
+            "x_mu",
+            "xc",
+            "xm",
+            "x_centered",
+            "x_centred",
+            "centred",
+            "centered",
+            "diff",
+            "xmean",
+        ),
         "xmu",
     ),
     **dict.fromkeys(("var", "variance", "sigma2", "sigma_sq", "sigma_squared"), "var"),
@@ -98,7 +111,10 @@ _REWRITES = [  # applied in order to the joined, whitespace-free text
     (re.compile(r"\babs\(([a-z_]+)\)"), r"\1"),
     (re.compile(r"\(x-mu\)"), "xmu"),
     (re.compile(r"x-mu(?![a-z_0-9(])"), "xmu"),
-    (re.compile(r"1/sqrt\(var\+eps\)|rsqrt\(var\+eps\)|\(var\+eps\)\*\*\(?-(?:0?\.5|1/2)\)?"), "rstd"),
+    (
+        re.compile(r"1/sqrt\(var\+eps\)|rsqrt\(var\+eps\)|\(var\+eps\)\*\*\(?-(?:0?\.5|1/2)\)?"),
+        "rstd",
+    ),
     (re.compile(r"/sqrt\(var\+eps\)"), "*rstd"),
 ]
 
@@ -125,7 +141,9 @@ def normalise(text: str) -> str:
             out.append(t)
         i += 1
     flat = ""
-    for t in out:  # a space only between two words: "d mu" stays two tokens, "x - mu" becomes "x-mu"
+    for (
+        t
+    ) in out:  # a space only between two words: "d mu" stays two tokens, "x - mu" becomes "x-mu"
         if flat and _WORDLIKE.match(t) and (_WORDLIKE.match(flat[-1]) or flat[-1] == ")"):
             flat += " "
         flat += t
@@ -168,29 +186,59 @@ LOCAL_TERMS: tuple[tuple[str, str], ...] = (
     ("d xhat / d rstd = xmu (drstd)", "dxhat * xmu"),
     ("d xhat / d rstd = xmu, without gamma", "dout * xmu"),
     ("d rstd / d var = -rstd**3 / 2", "rstd ** 3"),
-    ("d rstd / d var as a power of var + eps", "(var + eps) ** -1.5"),
-    ("d rstd / d var as a power of the std", "std ** -3"),
     ("d var / d xmu = 2 * xmu / D", "2 * xmu / d"),
     ("d var / d xmu applied to dvar", "dvar * 2 * xmu"),
     ("d mu / d x = 1 / D applied to dmu", "dmu / d"),
     ("d xmu / d mu = -1 (dmu)", "sum(dxmu)"),
-    ("d xmu / d mu and d mu / d x together", "mean(dxmu)"),
 )
+# The catalog's source of truth, checked numerically against the references by a kit test: the staged backward
+# (every LOCAL_TERMS needle occurs in it) and the compact dx (every DX_TERMS needle occurs in it), each as written or
+# in its gamma-free form (dout for dxhat). Names: per-sample means and sums over the D normalized elements; sum(z, 0) sums over
+# the batch.
+STAGED_BACKWARD = """
+dxhat = dout * gamma
+dgamma = sum(dout * xhat, 0)
+dbeta = sum(dout, 0)
+drstd = sum(dxhat * xmu)
+dvar = drstd * -(rstd ** 3) / 2
+dxmu = rstd * dxhat + dvar * 2 * xmu / d
+dmu = -sum(dxmu)
+dx = dxmu + dmu / d
+"""
+COMPACT_BACKWARD = """
+dxhat = dout * gamma
+dx = rstd * dxhat - rstd * mean(dxhat) - rstd * (xhat * mean(dxhat * xhat))
+"""
+
+# Finds that belong to another piece of work and are fixed there: "where: why". The kit test fails when one of them
+# no longer fires, so an entry is deleted as soon as it is fixed; the release's leak check skips them meanwhile.
+PENDING: dict[str, str] = {
+    "exercises/feedback/hints.py hint [labs-grad-incomplete]": (
+        "the labs' hints are rewritten with the labs (issue #27, point 4): 'dout / sqrt(var + eps) "
+        "alone' is the direct path's term of dx"
+    ),
+}
+
 # Spellings a variant generator does not make: written out once.
 EXTRA_FORMS: dict[str, tuple[str, ...]] = {
     "rstd * dxhat": ("dxhat/std", "dxhat*(1/std)"),
     "rstd * dout": ("dout/std",),
-    "rstd ** 3": ("rstd*rstd*rstd", "rstd**2*rstd", "rstd*rstd**2", "(var+eps)**(3/2)"),
-    "(var + eps) ** -1.5": (
+    "rstd ** 3": (
+        "rstd*rstd*rstd",
+        "rstd**2*rstd",
+        "rstd*rstd**2",
+        "(var+eps)**-1.5",
         "(var+eps)**(-1.5)",
         "(var+eps)**(-3/2)",
         "(var+eps)**1.5",
+        "(var+eps)**(3/2)",
         "sqrt(var+eps)**3",
+        "std**-3",
+        "std**(-3)",
     ),
-    "std ** -3": ("std**(-3)",),
     "2 * xmu / d": ("2*(1/d)*xmu", "(2/d)*xmu", "2/d*xmu", "xmu*(2/d)", "xmu*2/d", "2*xmu*(1/d)"),
     "dmu / d": ("(1/d)*dmu", "1/d*dmu", "dmu*(1/d)", "dmu/dx=1/d"),
-    "sum(dxmu)": ("-sum(dxmu)",),
+    "sum(dxmu)": ("-sum(dxmu)", "mean(dxmu)"),
 }
 
 
@@ -245,7 +293,7 @@ class _MeanAsSum(ast.NodeTransformer):
 def forms(expr: str) -> frozenset[str]:
     """Every normalised spelling of ``expr``: products in any order, each mean also as a sum divided by D."""
     tree = ast.parse(expr, mode="eval").body
-    found = set()
+    found = {normalise(expr)}
     for variant in (tree, _MeanAsSum().visit(copy.deepcopy(tree))):
         for v in _products(variant):
             found.add(normalise(ast.unparse(ast.fix_missing_locations(v))))
@@ -421,7 +469,9 @@ def find(text: str, table: list[Needle], where: str, allow_local: bool = False) 
     for needle in table:
         if allow_local and needle.kind == "local":
             continue
-        hit = next((f for f in sorted(needle.forms, key=len, reverse=True) if _within(f, flat)), None)
+        hit = next(
+            (f for f in sorted(needle.forms, key=len, reverse=True) if _within(f, flat)), None
+        )
         if hit is not None:
             out.append(Find(where, needle, hit))
     return out
@@ -472,7 +522,14 @@ def _hint_strings(path: Path) -> dict[str, tuple[str, ...]]:
 def bundle_texts(bundle: Path) -> Iterator[tuple[str, str, bool]]:
     """(where, text, local derivatives allowed) of every text file of a learner bundle; the hint levels one by one."""
     for path in sorted(bundle.rglob("*")):
-        if not path.is_file() or path.suffix not in (".py", ".md", ".txt", ".toml", ".cfg", ".ipynb"):
+        if not path.is_file() or path.suffix not in (
+            ".py",
+            ".md",
+            ".txt",
+            ".toml",
+            ".cfg",
+            ".ipynb",
+        ):
             continue
         rel = str(path.relative_to(bundle))
         text = path.read_text(errors="replace")
@@ -492,6 +549,8 @@ def bundle_texts(bundle: Path) -> Iterator[tuple[str, str, bool]]:
             yield rel + " (outside LEVELS)", ast.unparse(tree), False
             for ex_id, texts in levels.items():
                 for level, t in enumerate(texts, start=1):
+                    if ex_id in DERIVATION_EXERCISES and level > LOCAL_LEVEL:
+                        continue  # the compact result: only in a bundle whose instructor released it
                     local_ok = ex_id in DERIVATION_EXERCISES and level == LOCAL_LEVEL
                     yield f"{rel} level {level} of {ex_id}", t, local_ok
             continue
@@ -527,14 +586,17 @@ def grader_texts(root: Path = ROOT) -> Iterator[tuple[str, str, bool]]:
         yield str(path.relative_to(root)), "\n".join(strings), False
 
 
-def check(bundle: Path, root: Path = ROOT, grader_side: bool = False) -> list[Find]:
+def check(
+    bundle: Path, root: Path = ROOT, grader_side: bool = False, pending: bool = False
+) -> list[Find]:
     """Every term of dx and every staged local derivative found in a learner text of ``bundle`` (and, with
-    ``grader_side``, in the texts the grader shows learners)."""
+    ``grader_side``, in the texts the grader shows learners); with ``pending``, also the PENDING ones."""
     table = needles(root)
     texts = list(bundle_texts(bundle))
     if grader_side:
         texts += list(grader_texts(root))
     out: list[Find] = []
     for where, text, local_ok in texts:
-        out += find(text, table, where, allow_local=local_ok)
+        if pending or where not in PENDING:
+            out += find(text, table, where, allow_local=local_ok)
     return out

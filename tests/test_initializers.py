@@ -119,7 +119,7 @@ class Draw:
 
 
 # Shapes are large enough that every known mistake is dozens of standard errors away (e.g. a fan swap on a
-# (1000, 500) Linear weight scales Kaiming's and LeCun's std by sqrt(2); the std band there is +-0.6 %).
+# (1000, 500) Linear weight changes Kaiming's and LeCun's std by far more than the std band there, +-0.6 %).
 DRAWS: dict[str, Draw] = {
     "uniform": Draw("uniform_", (400, 250), {"a": -0.3, "b": 0.7}),
     "normal": Draw("normal_", (400, 250), {"mean": 0.5, "std": 2.0}),
@@ -134,7 +134,7 @@ DRAWS: dict[str, Draw] = {
     "kaiming_normal_fan_out_conv": Draw(
         "kaiming_normal_", (128, 64, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}
     ),
-    # leaky_relu with slope a = 1 (gain 1, not sqrt(2)): kaiming_normal_'s a argument must be used
+    # leaky_relu with slope a = 1 (gain 1, unlike the ReLU gain): kaiming_normal_'s a argument must be used
     "kaiming_normal_leaky_slope": Draw("kaiming_normal_", (500, 400), {"a": 1.0}),
     # a nonlinearity other than relu / leaky_relu(0): kaiming's nonlinearity argument must be used
     "kaiming_uniform_selu": Draw("kaiming_uniform_", (500, 400), {"nonlinearity": "selu"}),
