@@ -7,7 +7,8 @@ from one initialization scheme, and record the std of every layer's output::
     stds = init_demo.compare_schemes(activation="relu")  # uses your exercises/initializers.py
     init_demo.plot_activation_stds(stds, title="ReLU MLP, 20 layers").savefig("relu.png")
 
-or ``python -m exercises.init_demo`` (writes init_demo_relu.png and init_demo_tanh.png).
+or ``python -m exercises.init_demo`` (writes init_demo_relu.png and init_demo_tanh.png); before you have written
+your initializers, ``python -m exercises.init_demo --module torch.nn.init`` runs the same demo with torch's.
 
 Before you run it, predict, then read the figure: in a ReLU network, by what factor per layer does each
 scheme change the activations' std -- N(0, 1), N(0, 0.01), Xavier, Kaiming, LeCun? Which ones explode, which
@@ -129,14 +130,26 @@ def plot_activation_stds(
     return fig
 
 
-def main() -> None:  # pragma: no cover - a convenience for learners
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - a convenience for learners
+    import argparse
+
     import matplotlib
 
+    parser = argparse.ArgumentParser(prog="python -m exercises.init_demo", description=__doc__)
+    parser.add_argument(
+        "--module",
+        default="exercises.initializers",
+        help="the initializers to use: exercises.initializers (yours, the default) or torch.nn.init "
+        "(torch's own, to see the demo before you have written yours; it has no lecun_normal_)",
+    )
+    args = parser.parse_args(argv)
     matplotlib.use("Agg")
+    m = _module(args.module)
+    needs = {"lecun_normal": "lecun_normal_"}
+    schemes = [s for s in SCHEMES if hasattr(m, needs.get(s, "normal_"))]
     for activation in ACTIVATIONS:
-        schemes = list(SCHEMES)
         fig = plot_activation_stds(
-            compare_schemes(schemes, activation), title=f"{activation} MLP, 20 layers"
+            compare_schemes(schemes, activation, module=m), title=f"{activation} MLP, 20 layers"
         )
         fig.savefig(f"init_demo_{activation}.png", dpi=120)
         print(f"wrote init_demo_{activation}.png")
