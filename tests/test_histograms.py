@@ -1,7 +1,7 @@
 """Public tests for exercises/histograms.py. `pytest -m histograms` runs only these.
 
 Oracles: tiny models whose weights the test sets (counted by hand), stored reference values
-(tests/data/histograms.npz, made by `python -m grader sync`), torch itself (the layers' own outputs for
+(tests/data/histograms.npz, stored with the exercises), torch itself (the layers' own outputs for
 activation statistics, autograd for the SGD steps), and what the test's own probe model and loaders saw
 during a training run (mode, predictions, labels, weights at every forward call).
 """
