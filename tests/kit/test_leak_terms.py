@@ -285,3 +285,59 @@ def test_hint_levels_are_literal_strings():
     """leakterms reads a bundle's LEVELS without importing it."""
     found = leakterms._level_strings(ROOT / "exercises" / "feedback" / "hint_levels.py")
     assert found == hint_levels.LEVELS
+
+
+# --- what the public tests print for the derivation mistakes, at the default cap ------------------------------
+
+_RUN_MUTANTS = """
+import contextlib, io, json, os, sys
+import pytest
+os.environ.setdefault("MPLBACKEND", "Agg")
+cap, names = sys.argv[1], sys.argv[2:]
+out = {}
+for name in names:
+    group = name.split("_dx_")[0]
+    plugin = sys.modules.get("tests.plugin")
+    if plugin is not None:  # it shows each exercise's levels once per process
+        plugin._levels_shown.clear()
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        pytest.main(["--impl", f"grader.mutants.{name}", "-m", f"{group} and not slow and not gpu",
+                     "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore",
+                     "--hint-level", cap, f"tests/test_{group}.py"])
+    out[name] = buf.getvalue()
+print(json.dumps(out))
+"""
+DX_MUTANTS = (
+    "layer_norm_dx_no_mean_term",
+    "layer_norm_dx_no_var_term",
+    "layer_norm_dx_no_gamma",
+    "layer_norm_torch_dx_no_mean_term",
+    "layer_norm_torch_dx_no_var_term",
+    "layer_norm_triton_dx_no_mean_term",
+)
+
+
+def test_the_public_tests_print_no_term_of_dx_for_a_wrong_derivation(table):
+    """Run the public tests on each wrong derivation with every hint level the default release holds: the
+    failure output (messages, misconception hints, hint levels) names paths and stages, never a term of dx; the
+    local derivatives only come with level 3, which the learner asked for."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUN_MUTANTS, str(hint_levels.DEFAULT_RELEASE_CAP), *DX_MUTANTS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outputs = json.loads(proc.stdout.strip().splitlines()[-1])
+    for name, text in outputs.items():
+        assert "Hint [" in text, f"{name}: no misconception hint shown"
+        assert f"Hint level {LOCAL_LEVEL} [" in text, f"{name}: the levels were not shown"
+        assert f"Hint level {LOCAL_LEVEL + 1} [" not in text, f"{name}: a level above the cap"
+        finds = find(text, table, name, allow_local=True)
+        assert not finds, "\n".join(map(str, finds))
