@@ -376,7 +376,8 @@ def kaiming_uniform_(
         - the defaults a=0, nonlinearity="leaky_relu" give the ReLU gain: a=0 is passed to
           ``calculate_gain`` as the slope, it does not mean "use the default slope 0.01".
         - check yourself: ``nn.Linear`` and ``nn.Conv*`` initialize themselves with
-          ``kaiming_uniform_(w, a=sqrt(5))``, which torch documents as U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
+          ``kaiming_uniform_(w, a=sqrt(5))``, which torch documents as
+          U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
         - the bound is not the std; a bad mode is a ValueError naming the bad mode and the valid ones
           (``_calculate_correct_fan``).
         - fan_in is ``size(1)`` times the receptive field, not ``size(0)``.

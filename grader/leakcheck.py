@@ -273,10 +273,9 @@ class _DropStrings(ast.NodeTransformer):
         return node
 
 
-# Reference formulas a stub may carry: they are the specification of the exercise, not its derivation.
-ALLOWED_REFERENCE = {
-    "sqrt(2/(1+negative_slope**2))": "torch.nn.init.calculate_gain's documented gain for leaky_relu",
-}
+# Reference formulas a stub may carry: they are the specification of the exercise, not its derivation. (None
+# now: the leaky_relu gain, once allowed as torch's documented formula, is the learner's to derive.)
+ALLOWED_REFERENCE: dict[str, str] = {}
 
 
 def _allowed_reference(found: str) -> bool:

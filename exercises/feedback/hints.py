@@ -396,7 +396,7 @@ HINTS: dict[str, Hint] = {
         "train_and_track_weights: Returns",
     ),
     "hist-acc-per-sample": Hint(
-        "the accuracies look like correct / samples over the whole epoch; the seed averages the "
+        "the accuracies look like correct / samples over the whole epoch; the lecture averages the "
         "per-batch accuracies (they differ when the last batch is smaller).",
         "train_and_track_weights: Formula",
     ),
