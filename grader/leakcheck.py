@@ -320,6 +320,8 @@ class _Math(ast.NodeTransformer):
             module = isinstance(root, ast.Name) and root.id in ("np", "torch", "math", "F", "nn")
             args = node.args if module else [func.value, *node.args]
             return ast.Call(func=ast.Name(id=func.attr, ctx=ast.Load()), args=args, keywords=[])
+        if isinstance(func, ast.Name) and func.id in ("float", "int") and len(node.args) == 1:
+            return node.args[0]  # float(fan_in + fan_out) reads as fan_in + fan_out
         return ast.Call(func=func, args=node.args, keywords=[])
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:

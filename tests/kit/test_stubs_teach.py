@@ -52,6 +52,9 @@ def test_the_reference_material_holds_the_backward_formula_and_plan(refs):
         "dx = rstd*(dxhat-dxhat.mean(axis=-1, keepdims=True)-xhat*(dxhat*xhat).mean(axis=-1, keepdims=True))",
         "    dx = rstd * (dxhat - np.mean(dxhat, axis=axes) - xhat * np.mean(dxhat * xhat, axis=axes))\n",
         "the sums over the samples, dweight and dbias, read g * xhat and g once each, 32 rows at a time",
+        # the initializers' finished formulas, which the learner derives (the reference casts with float())
+        "Formula:  std   = gain * sqrt(2 / (fan_in + fan_out))",
+        "leaky_relu                          sqrt(2 / (1 + negative_slope**2)),",
     ],
 )
 def test_the_check_catches_the_answer_written_differently(refs, leak):
