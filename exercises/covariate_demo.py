@@ -6,14 +6,14 @@ exercises/layer_norm_torch.py (until then it says so and borrows torch.nn.LayerN
 
     python -m exercises.covariate_demo [--steps 100] [--depth 8] [--out covariate_shift.png]
 
-What it shows. Every layer of a deep network learns on the outputs of the layers below it, and those
+What it asks. Every layer of a deep network learns on the outputs of the layers below it, and those
 outputs keep changing while the lower layers learn: each layer's input distribution drifts ("internal
-covariate shift", Ioffe & Szegedy 2015). The demo trains the same deep ReLU MLP on MNIST twice, plain
-and with a LayerNorm after every Linear layer, and every few steps measures the mean and std of every
-layer's output on one fixed batch (your activation_stats). Without LayerNorm the deeper layers'
-outputs spread out step after step (their std grows several-fold in 100 steps): every layer keeps
-chasing a moving input. With it, every LayerNorm hands the next layer inputs of mean 0 and std 1
-(times its learned gain), whatever happened below, and the Linear outputs stay near 1.
+covariate shift", Ioffe & Szegedy 2015; the lecture "Module 1.3: Understanding Distributions in Neural
+Networks"). The demo trains the same deep ReLU MLP on MNIST twice, plain and with a LayerNorm after every
+Linear layer, and every few steps measures the mean and std of every layer's output on one fixed batch
+(your activation_stats). Before you run it, predict: which layers' statistics drift over the steps, in
+which direction, and how far? What does a LayerNorm after every Linear layer hand the next layer, and
+what is left for its learned gain and shift to change? Then read the figure against your prediction.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--impl",
         default="exercises",
-        help="whose activation_stats and LayerNorm: exercises (yours) or solutions",
+        help="the package whose activation_stats and LayerNorm run: exercises (yours, the default)",
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # networks this small train fastest on one thread

@@ -1,7 +1,7 @@
 """Weight histograms: watch a network's weight distribution change while it learns.
 
 A trained network is a pile of numbers; a histogram of all its weights is the quickest look at
-that pile. The seed lecture trains a 784-64-32-10 network on MNIST and, at the start of every
+that pile. The lecture "Distributions of Weights Pre- and Post-Learning (an FFN on MNIST)" trains a 784-64-32-10 network on MNIST and, at the start of every
 epoch, counts its weights in 100 fixed bins between -0.8 and 0.8. Drawn as one line per epoch
 (blue early, red late) or as one epoch x bin image, the rows show PyTorch's uniform initial
 weights spreading out as the network learns.
@@ -16,7 +16,7 @@ matplotlib's ``plot`` and ``imshow``, and ``nn.Module.register_forward_hook``.
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run
-# `pytest -m histograms` for feedback. (Generated from the reference by `python -m grader sync`.)
+# `pytest -m histograms` for feedback.
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def train_and_track_weights(
     Shapes:   X (B, ...) as model takes it, y (B,) int class labels. histx (100,),
               histy_epochs (num_epochs, 100) int, train_accs and test_accs (num_epochs,).
     Returns:  (histx, histy_epochs, train_accs, test_accs); the accuracies are fractions in
-              [0, 1] (the seed multiplies by 100 only to print them).
+              [0, 1] (the lecture multiplies by 100 only to print them).
     Pitfalls: record BEFORE training the epoch: recording after it loses the untrained row and
               shifts every row by one epoch. An epoch's accuracy is the mean of its per-batch
               accuracies: not the count of correct answers, and not correct / samples (the two

@@ -7,12 +7,14 @@ from one initialization scheme, and record the std of every layer's output::
     stds = init_demo.compare_schemes(activation="relu")  # uses your exercises/initializers.py
     init_demo.plot_activation_stds(stds, title="ReLU MLP, 20 layers").savefig("relu.png")
 
-or ``python -m exercises.init_demo`` (writes init_demo_relu.png and init_demo_tanh.png).
+or ``python -m exercises.init_demo`` (writes init_demo_relu.png and init_demo_tanh.png); before you have written
+your initializers, ``python -m exercises.init_demo --module torch.nn.init`` runs the same demo with torch's.
 
-What to expect with ReLU: N(0, 1) multiplies the std by about sqrt(width / 2) at every layer (it explodes),
-N(0, 0.01) by 0.01 * sqrt(width / 2) (it vanishes), Xavier by 1 / sqrt(2) (a slow vanish: ReLU drops half
-of the variance, which Xavier does not put back), and Kaiming keeps it constant. With tanh, N(0, 1) saturates
-the units (std stuck near 1, gradients near 0), and the schemes built for it keep a healthy spread.
+Before you run it, predict, then read the figure: in a ReLU network, by what factor per layer does each
+scheme change the activations' std -- N(0, 1), N(0, 0.01), Xavier, Kaiming, LeCun? Which ones explode, which
+vanish, which keep it, and how fast? What does ReLU do to the second moment that one scheme puts back and
+another does not? With tanh, what happens to units fed by N(0, 1), and what would that do to the gradients?
+Where the figure disagrees with your prediction, find the step of your reasoning that was wrong.
 
 This module only *calls* your initializers; it works once exercises/initializers.py implements the ones a
 scheme needs (``normal_``, ``xavier_normal_``, ``kaiming_normal_``, ``lecun_normal_``, ``orthogonal_``,
@@ -128,14 +130,26 @@ def plot_activation_stds(
     return fig
 
 
-def main() -> None:  # pragma: no cover - a convenience for learners
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - a convenience for learners
+    import argparse
+
     import matplotlib
 
+    parser = argparse.ArgumentParser(prog="python -m exercises.init_demo", description=__doc__)
+    parser.add_argument(
+        "--module",
+        default="exercises.initializers",
+        help="the initializers to use: exercises.initializers (yours, the default) or torch.nn.init "
+        "(torch's own, to see the demo before you have written yours; it has no lecun_normal_)",
+    )
+    args = parser.parse_args(argv)
     matplotlib.use("Agg")
+    m = _module(args.module)
+    needs = {"lecun_normal": "lecun_normal_"}
+    schemes = [s for s in SCHEMES if hasattr(m, needs.get(s, "normal_"))]
     for activation in ACTIVATIONS:
-        schemes = list(SCHEMES)
         fig = plot_activation_stds(
-            compare_schemes(schemes, activation), title=f"{activation} MLP, 20 layers"
+            compare_schemes(schemes, activation, module=m), title=f"{activation} MLP, 20 layers"
         )
         fig.savefig(f"init_demo_{activation}.png", dpi=120)
         print(f"wrote init_demo_{activation}.png")

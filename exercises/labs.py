@@ -20,7 +20,7 @@ exercises/mnist.py (the MNIST loader). Labs carry 0 points unless your instructo
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run
-# `pytest -m labs` for feedback. (Generated from the reference by `python -m grader sync`.)
+# `pytest -m labs` for feedback.
 
 from __future__ import annotations
 

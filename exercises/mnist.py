@@ -1,14 +1,15 @@
-"""The MNIST data and the seed lecture's network.
+"""The MNIST data and the network of the lecture "Distributions of Weights Pre- and Post-Learning (an FFN
+on MNIST)".
 
 Provided: you do not edit this; the grader uses the kit's copy.
 
 - ``load_mnist(batch_size=32, test_fraction=0.1, seed=0, path=None)`` -> (train_loader,
   test_loader): torch DataLoaders over the 5,000 bundled digits (data/mnist_5k.csv.gz), pixels
-  scaled to [0, 1] float32, a seeded 90/10 train/test split, batches of 32 as in the seed lecture.
+  scaled to [0, 1] float32, a seeded 90/10 train/test split, batches of 32 as in the lecture.
   Nothing is ever downloaded.
 - ``mnist_arrays(path=None) -> (images, labels)``: the same data as numpy arrays (images (5000, 784)
   float32 in [0, 1], labels (5000,) int64).
-- ``MNIST_FFN``: the seed lecture's feed-forward net, 784-64-32-10 with ReLU and a log-softmax
+- ``MNIST_FFN``: the lecture's feed-forward net, 784-64-32-10 with ReLU and a log-softmax
   output (train it with ``nn.NLLLoss``).
 
 Where the file is looked for, first match wins: the ``path`` argument (a file, or a folder holding
@@ -152,7 +153,7 @@ def load_mnist(
 
     Each batch is ``(images, labels)``: images (B, 784) float32 in [0, 1], labels (B,) int64. The
     train loader reshuffles every epoch from a generator seeded with ``seed`` and drops its last
-    incomplete batch (as the seed lecture does); the test loader keeps its order and every sample
+    incomplete batch (as the lecture does); the test loader keeps its order and every sample
     (its last batch may be smaller). The same seed gives the same split and the same batch order.
 
     Example:
@@ -184,7 +185,7 @@ def load_mnist(
 
 
 class MNIST_FFN(nn.Module):
-    """The seed lecture's network: 784 -> 64 -> 32 -> 10, ReLU in between, log-probabilities out.
+    """The lecture's network: 784 -> 64 -> 32 -> 10, ReLU in between, log-probabilities out.
 
     Layers ``input`` (784, 64), ``fc1`` (64, 32) and ``output`` (32, 10), as in the lecture. The
     output is ``log_softmax``: train it with ``nn.NLLLoss`` and read the predicted class as

@@ -9,7 +9,8 @@ A stub must not carry its reference's answer in prose either (``reference_materi
 expression a solution region computes or its comments write (as plain-text math: ``a.mean(axis=1)`` reads as
 ``mean(a)``), and every run of SHINGLE words of its comments (the reference's implementation plan), is searched
 for in the bundle's exercises/; the reference's formulas anywhere else in the bundle only inside the hint levels
-that ``--max-hint-level`` keeps, and no text of a level above it at all.
+that ``--max-hint-level`` keeps, and no text of a level above it at all. grader/leakterms.py adds the backward
+pass term by term: no term of dx and no staged local derivative in any learner text.
 """
 
 from __future__ import annotations
@@ -162,7 +163,13 @@ def public_cases(group: str, root: Path = ROOT) -> set[str]:
 
 
 def check(bundle: Path, root: Path = ROOT, max_hint_level: int | None = None) -> list[Leak]:
+    from grader import leakterms
+
     leaks: list[Leak] = _hint_level_leaks(bundle, max_hint_level)
+    leaks += [  # the backward pass term by term (grader/leakterms.py)
+        Leak(f.where, f"{f.needle.kind} '{f.needle.expr}' ({f.needle.label})")
+        for f in leakterms.check(bundle, root)
+    ]
     for rel in FORBIDDEN_PATHS:
         if (bundle / rel).exists():
             leaks.append(Leak(rel, "instructor-only path present"))
@@ -266,10 +273,9 @@ class _DropStrings(ast.NodeTransformer):
         return node
 
 
-# Reference formulas a stub may carry: they are the specification of the exercise, not its derivation.
-ALLOWED_REFERENCE = {
-    "sqrt(2/(1+negative_slope**2))": "torch.nn.init.calculate_gain's documented gain for leaky_relu",
-}
+# Reference formulas a stub may carry: they are the specification of the exercise, not its derivation. (None
+# now: the leaky_relu gain, once allowed as torch's documented formula, is the learner's to derive.)
+ALLOWED_REFERENCE: dict[str, str] = {}
 
 
 def _allowed_reference(found: str) -> bool:
@@ -314,6 +320,8 @@ class _Math(ast.NodeTransformer):
             module = isinstance(root, ast.Name) and root.id in ("np", "torch", "math", "F", "nn")
             args = node.args if module else [func.value, *node.args]
             return ast.Call(func=ast.Name(id=func.attr, ctx=ast.Load()), args=args, keywords=[])
+        if isinstance(func, ast.Name) and func.id in ("float", "int") and len(node.args) == 1:
+            return node.args[0]  # float(fan_in + fan_out) reads as fan_in + fan_out
         return ast.Call(func=func, args=node.args, keywords=[])
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:

@@ -21,7 +21,7 @@ END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 
 HEADER = (
     "# Your file: replace each `raise NotImplementedError(...)` with your code, then run\n"
-    "# `pytest -m {group}` for feedback. (Generated from the reference by `python -m grader sync`.)\n"
+    "# `pytest -m {group}` for feedback.\n"
 )
 
 

@@ -7,11 +7,15 @@ spread so that c is about 1:
 
 - each output sums ``fan_in`` products ``w * x``, so Var(out) = fan_in * Var(w) * E[x**2]; keeping it equal
   to E[x**2] needs Var(w) = 1 / fan_in (LeCun, 1998). Backpropagation sums ``fan_out`` products, which asks
-  for 1 / fan_out; Glorot & Bengio (2010) compromise on 2 / (fan_in + fan_out);
-- a nonlinearity changes the variance it passes on: ReLU zeroes half of its inputs, so He et al. (2015)
-  double the variance (``gain`` = sqrt(2), variance 2 / fan_in). ``calculate_gain`` holds the factors;
-- the same variance can come from a uniform or a normal distribution: U(-b, b) has variance b**2 / 3, so
-  the uniform bound is sqrt(3) times the target std.
+  for 1 / fan_out; Glorot & Bengio (2010) compromise on Var(w) = 2 / (fan_in + fan_out);
+- a nonlinearity changes the second moment it passes on: ReLU zeroes the negative half of its inputs, and
+  He et al. (2015) make up for it with Var(w) = 2 / fan_in. These are the variances each scheme targets, as
+  the lecture "What statistic distributions get used for random weight initializations?" states them; the rest -- the std, a uniform's bound, a nonlinearity's
+  gain -- is yours to derive;
+- torch's convention: a ``gain`` multiplies the weights' *std* (so the variance by gain**2);
+  ``calculate_gain`` holds the factors, and torch publishes some of them as constants (tanh 5/3, selu 3/4);
+- the same variance can come from a uniform or a normal distribution: U(-b, b) has variance b**2 / 3, a
+  normal N(0, s**2) has variance s**2, and ``normal_`` takes s, the standard deviation.
 
 fan_in and fan_out of a weight tensor (``calculate_fan_in_and_fan_out``):
 
@@ -74,7 +78,7 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     Pitfalls:
         - dimension 0 is the *output* size: a Linear weight is (out, in), so a (1000, 500) weight has
           fan_in 500 and fan_out 1000. Swapping them is invisible for Xavier (it uses the sum) but
-          scales Kaiming and LeCun by sqrt(2) on this shape.
+          changes Kaiming's and LeCun's spread on this shape.
         - for a Conv weight (out, in, kh, kw) both fans include the receptive field kh * kw: fan_in of
           Conv2d(32, 64, 3) is 32 * 9 = 288, not 32.
         - fewer than 2 dimensions (a bias vector) has no fans: raise ValueError.
@@ -85,7 +89,7 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
         >>> calculate_fan_in_and_fan_out(torch.empty(64, 32, 3, 3))  # nn.Conv2d(32, 64, 3).weight
         (288, 576)
     """
-    ### BEGIN SOLUTION initializers.1: fan_in = size(1) and fan_out = size(0), both times the receptive field
+    ### BEGIN SOLUTION initializers.1: check the dimensions, then compute both fans from the weight's layout
     if tensor.dim() < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
@@ -103,12 +107,15 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
     Formula:  nonlinearity                        gain
               linear, conv1d/2d/3d,
-              conv_transpose1d/2d/3d, sigmoid     1
-              tanh                                5 / 3
-              relu                                sqrt(2)
-              leaky_relu                          sqrt(2 / (1 + negative_slope**2)),
-                                                  negative_slope = param, or 0.01 when param is None
-              selu                                3 / 4
+              conv_transpose1d/2d/3d, sigmoid     1                 (torch's convention)
+              tanh                                5 / 3             (torch's published constant)
+              selu                                3 / 4             (torch's published constant)
+              relu                                derive it: the gain that makes a ReLU layer pass on
+                                                  the second moment E[z**2] of its input. For z
+                                                  symmetric around 0, what fraction of E[z**2] does
+                                                  relu(z) keep? The gain multiplies the std.
+              leaky_relu                          the same derivation with negative slope s:
+                                                  s = param, or torch's default 0.01 when param is None
 
     Args:
         nonlinearity: the name of the nonlinear function (``torch.nn.functional`` name).
@@ -118,22 +125,27 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         the gain as a Python float (``linear`` & co. may return the int 1).
 
     Pitfalls:
-        - relu's gain is sqrt(2), not 2: ReLU halves the *variance*, and a gain multiplies the *std*.
-        - ``calculate_gain("leaky_relu")`` uses torch's default slope 0.01 (gain sqrt(2 / 1.0001)), but a
-          slope of 0 is a valid slope, not "no slope given": ``calculate_gain("leaky_relu", 0)`` is
-          exactly sqrt(2). Test ``param is None``, never ``param or 0.01``. This is why
-          ``kaiming_*_(a=0, nonlinearity="leaky_relu")`` (the default) has the ReLU gain sqrt(2).
+        - what ReLU changes is the second moment (a variance, for a centred input), while a gain
+          multiplies the *std*: derive the factor on the variance first, then turn it into one on the std.
+        - ``calculate_gain("leaky_relu")`` uses torch's default slope 0.01, but a slope of 0 is a valid
+          slope, not "no slope given": ``calculate_gain("leaky_relu", 0)`` is exactly the ReLU gain. Test
+          ``param is None``, never ``param or 0.01``. This is why
+          ``kaiming_*_(a=0, nonlinearity="leaky_relu")`` (the default) has the ReLU gain.
         - a ``param`` that is not a number (a bool or a string) is a ValueError (any message); an unknown
           nonlinearity is a ValueError whose message names it (say which name was not understood).
         - for SELU's self-normalizing fixed point use ``"linear"``: 3/4 trades it for gradient flow.
 
     Example:
-        >>> calculate_gain("relu") == math.sqrt(2)
+        >>> calculate_gain("tanh") == 5 / 3
         True
-        >>> round(calculate_gain("leaky_relu", 0.2), 4)
-        1.3868
+        >>> z = torch.randn(1_000_000, generator=torch.Generator().manual_seed(0))  # check your derivation:
+        >>> round(torch.relu(calculate_gain("relu") * z).pow(2).mean().item(), 2)  # E[z**2] is kept
+        1.0
+        >>> s = 0.2
+        >>> round(torch.nn.functional.leaky_relu(calculate_gain("leaky_relu", s) * z, s).pow(2).mean().item(), 2)
+        1.0
     """
-    ### BEGIN SOLUTION initializers.2: look the gain up by name; leaky_relu's slope defaults to 0.01
+    ### BEGIN SOLUTION initializers.2: return each nonlinearity's gain (derive the rectifiers'); reject unknown names and bad params
     linear_fns = (
         "linear",
         "conv1d",
@@ -171,7 +183,7 @@ def uniform_(
 ) -> Tensor:
     """Fill the tensor in place with values drawn from the uniform distribution U(a, b).
 
-    Formula:  x ~ U(a, b): mean (a + b) / 2, std (b - a) / sqrt(12)
+    Formula:  x ~ U(a, b): mean (a + b) / 2, variance (b - a)**2 / 12 (b**2 / 3 when a = -b)
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` (any device, any floating dtype).
@@ -270,8 +282,9 @@ def xavier_uniform_(
     Glorot, X. & Bengio, Y. (2010): keep the variance of activations (forward) and of gradients
     (backward) alike by averaging the two fans.
 
-    Formula:  std   = gain * sqrt(2 / (fan_in + fan_out))
-              bound = sqrt(3) * std          (U(-b, b) has std b / sqrt(3))
+    Formula:  the target: Var(w) = 2 / (fan_in + fan_out) (the lecture's Xavier variance), with ``gain``
+              multiplying the std that gives it. Derive the bound: U(-bound, bound) has variance
+              bound**2 / 3; choose bound so that the draws have the target variance.
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -282,17 +295,17 @@ def xavier_uniform_(
         ``tensor`` itself, filled.
 
     Pitfalls:
-        - the bound is sqrt(3) * std, not the std: U(-std, std) has only std / sqrt(3).
+        - the bound is not the std: U(-std, std) is narrower than asked (work out its variance).
         - suits tanh, sigmoid and linear layers (symmetric activations around 0); for ReLU networks
           it halves the variance at every layer, use ``kaiming_*`` there.
         - for a Conv weight, the fans include the receptive field (``calculate_fan_in_and_fan_out``).
 
     Example:
         >>> w = xavier_uniform_(torch.empty(1000, 500), generator=torch.Generator().manual_seed(0))
-        >>> round(w.std().item() * math.sqrt((500 + 1000) / 2), 1)  # std * sqrt((fan_in + fan_out) / 2)
+        >>> round(w.var().item() * (500 + 1000) / 2, 1)  # Var(w) * (fan_in + fan_out) / 2
         1.0
     """
-    ### BEGIN SOLUTION initializers.6: U(-bound, bound), bound = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))
+    ### BEGIN SOLUTION initializers.6: get the fans, derive the bound that gives Xavier's variance (with the gain), fill from U(-bound, bound)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # Xavier: uniform bound from the std
@@ -308,7 +321,8 @@ def xavier_normal_(
     Described in "Understanding the difficulty of training deep feedforward neural networks",
     Glorot, X. & Bengio, Y. (2010).
 
-    Formula:  std = gain * sqrt(2 / (fan_in + fan_out))
+    Formula:  the target: Var(w) = 2 / (fan_in + fan_out) (the lecture's Xavier variance), with ``gain``
+              multiplying the std; ``normal_`` takes that std.
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -319,19 +333,19 @@ def xavier_normal_(
         ``tensor`` itself, filled.
 
     Pitfalls:
-        - std, not variance: ``normal_`` takes the standard deviation sqrt(2 / (fan_in + fan_out)),
-          not 2 / (fan_in + fan_out).
+        - std, not variance: 2 / (fan_in + fan_out) is a variance, and ``normal_`` takes a standard
+          deviation.
         - ``xavier_normal_(w, gain=calculate_gain("tanh"))`` is *not* LeCun initialization: Xavier
-          averages both fans and this gain multiplies the std by 5/3, while LeCun's std is
-          1 / sqrt(fan_in) (see ``lecun_normal_``).
+          averages both fans and this gain multiplies the std by 5/3, while LeCun's variance uses fan_in
+          alone, with no gain (see ``lecun_normal_``).
         - suits tanh / sigmoid / linear layers, not deep ReLU networks (see ``kaiming_normal_``).
 
     Example:
         >>> w = xavier_normal_(torch.empty(1000, 500), generator=torch.Generator().manual_seed(0))
-        >>> round(w.std().item() * math.sqrt((500 + 1000) / 2), 1)
+        >>> round(w.var().item() * (500 + 1000) / 2, 1)
         1.0
     """
-    ### BEGIN SOLUTION initializers.7: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))
+    ### BEGIN SOLUTION initializers.7: get the fans, derive the std of Xavier's variance (with the gain), fill from N(0, std**2)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))  # Xavier: the std itself
     return normal_(tensor, 0.0, std, generator)
@@ -378,12 +392,13 @@ def kaiming_uniform_(
     """Fill the tensor with values from a Kaiming (He) uniform distribution U(-bound, bound).
 
     Described in "Delving deep into rectifiers: Surpassing human-level performance on ImageNet
-    classification", He, K. et al. (2015): a (leaky) ReLU passes on about half of the variance, so the
-    weights' variance is doubled to keep activations from shrinking layer after layer.
+    classification", He, K. et al. (2015): a (leaky) ReLU cuts the second moment it passes on, so the
+    weights' variance grows to keep activations from shrinking layer after layer.
 
-    Formula:  gain  = calculate_gain(nonlinearity, a)
-              std   = gain / sqrt(fan)       fan = fan_in or fan_out, as mode says
-              bound = sqrt(3) * std
+    Formula:  the target: the lecture's Var(w) = 2 / fan_in for ReLU; in general the variance a linear
+              layer needs, 1 / fan (fan = fan_in or fan_out, as mode says), with the gain of
+              ``calculate_gain(nonlinearity, a)`` multiplying its std. Derive the std, then the bound
+              of a U(-bound, bound) with that std (its variance is bound**2 / 3).
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -398,20 +413,21 @@ def kaiming_uniform_(
         ``tensor`` itself, filled (a zero-element tensor is returned unchanged, with a warning).
 
     Pitfalls:
-        - the defaults a=0, nonlinearity="leaky_relu" give the ReLU gain sqrt(2): a=0 is passed to
+        - the defaults a=0, nonlinearity="leaky_relu" give the ReLU gain: a=0 is passed to
           ``calculate_gain`` as the slope, it does not mean "use the default slope 0.01".
-        - ``nn.Linear`` and ``nn.Conv*`` initialize themselves with ``kaiming_uniform_(w, a=sqrt(5))``:
-          gain sqrt(1/3), so bound = 1 / sqrt(fan_in).
-        - the bound is sqrt(3) * std; a bad mode is a ValueError naming the bad mode and the valid ones
+        - check yourself: ``nn.Linear`` and ``nn.Conv*`` initialize themselves with
+          ``kaiming_uniform_(w, a=sqrt(5))``, which torch documents as
+          U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
+        - the bound is not the std; a bad mode is a ValueError naming the bad mode and the valid ones
           (``_calculate_correct_fan``).
         - fan_in is ``size(1)`` times the receptive field, not ``size(0)``.
 
     Example:
         >>> w = kaiming_uniform_(torch.empty(1000, 500), generator=torch.Generator().manual_seed(0))
-        >>> round(w.std().item() * math.sqrt(500 / 2), 1)  # std * sqrt(fan_in / 2) for ReLU
+        >>> round(w.var().item() * 500 / 2, 1)  # Var(w) * fan_in / 2 for ReLU
         1.0
     """
-    ### BEGIN SOLUTION initializers.9: U(-bound, bound), bound = sqrt(3) * gain / sqrt(fan)
+    ### BEGIN SOLUTION initializers.9: get the fan for mode and the gain, derive the std and then the bound, fill from U(-bound, bound)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -435,8 +451,9 @@ def kaiming_normal_(
     Described in "Delving deep into rectifiers: Surpassing human-level performance on ImageNet
     classification", He, K. et al. (2015).
 
-    Formula:  gain = calculate_gain(nonlinearity, a)
-              std  = gain / sqrt(fan)        fan = fan_in or fan_out, as mode says
+    Formula:  the target: the lecture's Var(w) = 2 / fan_in for ReLU; in general the variance a linear
+              layer needs, 1 / fan (fan = fan_in or fan_out, as mode says), with the gain of
+              ``calculate_gain(nonlinearity, a)`` multiplying its std; ``normal_`` takes that std.
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -450,9 +467,8 @@ def kaiming_normal_(
         ``tensor`` itself, filled (a zero-element tensor is returned unchanged, with a warning).
 
     Pitfalls:
-        - std = gain / sqrt(fan): with ReLU that is sqrt(2 / fan_in), whose square 2 / fan_in is the
-          *variance*; don't pass the variance to ``normal_``.
-        - the ReLU gain is sqrt(2), not 2 (``calculate_gain``).
+        - the lecture's 2 / fan_in is a *variance*; don't pass a variance to ``normal_``.
+        - the gain multiplies the std, not the variance (``calculate_gain``).
         - ``mode`` must change the result: fan_out for a Conv (out, in, kh, kw) is out * kh * kw; a bad
           mode is a ValueError naming the bad mode and the valid ones (``_calculate_correct_fan``).
         - the method for ReLU networks: it keeps the activations' std about constant with depth,
@@ -461,10 +477,10 @@ def kaiming_normal_(
     Example:
         >>> w = kaiming_normal_(torch.empty(1000, 500), mode="fan_out", nonlinearity="relu",
         ...                     generator=torch.Generator().manual_seed(0))
-        >>> round(w.std().item() * math.sqrt(1000 / 2), 1)  # std * sqrt(fan_out / 2)
+        >>> round(w.var().item() * 1000 / 2, 1)  # Var(w) * fan_out / 2
         1.0
     """
-    ### BEGIN SOLUTION initializers.10: N(0, std**2) with std = gain / sqrt(fan)
+    ### BEGIN SOLUTION initializers.10: get the fan for mode and the gain, derive the std, fill from N(0, std**2)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -482,8 +498,8 @@ def lecun_uniform_(tensor: Tensor, generator: torch.Generator | None = None) -> 
     of a layer's output equal to that of its input. Not in torch.nn.init; it is what Keras calls
     ``lecun_uniform`` and equals ``kaiming_uniform_(w, nonlinearity="linear")``.
 
-    Formula:  std   = 1 / sqrt(fan_in)
-              bound = sqrt(3) * std = sqrt(3 / fan_in)
+    Formula:  the target: Var(w) = 1 / fan_in (the lecture's LeCun variance). Derive the bound of a
+              U(-bound, bound) with that variance (bound**2 / 3).
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -495,14 +511,14 @@ def lecun_uniform_(tensor: Tensor, generator: torch.Generator | None = None) -> 
     Pitfalls:
         - only fan_in counts (no average with fan_out, no gain).
         - suits SELU (self-normalizing networks) and tanh-like activations of unit slope at 0.
-        - the bound is sqrt(3 / fan_in), not 1 / sqrt(fan_in) (that is the std).
+        - the bound is not the std (see ``xavier_uniform_``).
 
     Example:
         >>> w = lecun_uniform_(torch.empty(1000, 500), generator=torch.Generator().manual_seed(0))
-        >>> bool(w.abs().max() <= math.sqrt(3 / 500)), round(w.std().item() * math.sqrt(500), 1)
-        (True, 1.0)
+        >>> round(w.var().item() * 500, 1)  # Var(w) * fan_in
+        1.0
     """
-    ### BEGIN SOLUTION initializers.11: U(-bound, bound), bound = sqrt(3 / fan_in)
+    ### BEGIN SOLUTION initializers.11: get fan_in, derive the bound that gives LeCun's variance, fill from U(-bound, bound)
     fan_in, _ = calculate_fan_in_and_fan_out(tensor)
     std = 1.0 / math.sqrt(fan_in)  # LeCun: std from fan_in alone
     bound = math.sqrt(3.0) * std  # LeCun: uniform bound from the std
@@ -517,7 +533,8 @@ def lecun_normal_(tensor: Tensor, generator: torch.Generator | None = None) -> T
     networks (SELU), Klambauer, G. et al. (2017). Not in torch.nn.init; it equals
     ``kaiming_normal_(w, nonlinearity="linear")``.
 
-    Formula:  std = 1 / sqrt(fan_in)          (a plain normal, not truncated)
+    Formula:  the target: Var(w) = 1 / fan_in (the lecture's LeCun variance); a plain normal, not
+              truncated; ``normal_`` takes the std.
 
     Args:
         tensor: an n-dimensional ``torch.Tensor`` with at least 2 dimensions.
@@ -527,17 +544,17 @@ def lecun_normal_(tensor: Tensor, generator: torch.Generator | None = None) -> T
         ``tensor`` itself, filled.
 
     Pitfalls:
-        - LeCun is *not* ``xavier_normal_(w, gain=calculate_gain("tanh"))``: that std is
-          (5/3) * sqrt(2 / (fan_in + fan_out)), which depends on fan_out and is 5/3 times LeCun's on a
-          square matrix. A seed notebook made this substitution; don't.
-        - std, not variance: 1 / sqrt(fan_in), not 1 / fan_in.
+        - LeCun is *not* ``xavier_normal_(w, gain=calculate_gain("tanh"))``: that one depends on fan_out
+          and carries the tanh gain 5/3. The lecture "What statistic distributions get used for random
+          weight initializations?" makes this substitution; don't.
+        - std, not variance: 1 / fan_in is the variance.
 
     Example:
         >>> w = lecun_normal_(torch.empty(1000, 500), generator=torch.Generator().manual_seed(0))
-        >>> round(w.std().item() * math.sqrt(500), 1)
+        >>> round(w.var().item() * 500, 1)  # Var(w) * fan_in
         1.0
     """
-    ### BEGIN SOLUTION initializers.12: N(0, std**2) with std = 1 / sqrt(fan_in)
+    ### BEGIN SOLUTION initializers.12: get fan_in, derive the std of LeCun's variance, fill from N(0, std**2)
     fan_in, _ = calculate_fan_in_and_fan_out(tensor)
     std = 1.0 / math.sqrt(fan_in)  # LeCun: the std itself
     return normal_(tensor, 0.0, std, generator)
@@ -643,7 +660,7 @@ def sparse_(
         >>> (w == 0).sum(dim=0)  # ceil(0.25 * 10) = 3 zeros in every column
         tensor([3, 3, 3, 3])
     """
-    ### BEGIN SOLUTION initializers.14: N(0, std**2), then ceil(sparsity * rows) random zeros in every column
+    ### BEGIN SOLUTION initializers.14: fill from N(0, std**2), then zero the docstring's number of random entries in every column
     if tensor.ndimension() != 2:
         raise ValueError(
             f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})"

@@ -153,13 +153,14 @@ def _layer_norm_bwd_dx_kernel(
 ):
     """dx of the rows p, p + G, ... and this program's partial sums of dweight and dbias over them.
 
-    Formula:  xhat = (x - mean) * rstd, dxhat = dy * weight (dy when there is no weight);
-              dx: the result you derived in layer_norm.2, row by row; it needs two per-row reductions
-              (over the whole row, so over every block) before any dx of the row can be written
-              partial dweight[p] = sum over my rows of dy * xhat, partial dbias[p] = sum of dy.
+    Formula:  xhat = (x - mean) * rstd, as in the forward pass;
+              dx: the result you derived in layer_norm.2, row by row; it needs per-row reductions (over
+              the whole row, so over every block) before any dx of the row can be written;
+              partial dweight[p], partial dbias[p]: the sums over my rows of what each row contributes
+              to dweight and dbias (layer_norm.2's derivation again).
     Memory:   per row, reads x and dy twice (the row sums first, then dx), writes dx once; the partials
               stay in registers across the rows, one column block at a time, and are written once.
-    Pitfalls: padding lanes out of the two row reductions (masked loads give dy = 0 there, so dxhat = 0); divide by N;
+    Pitfalls: padding lanes out of the row reductions (a masked load gives dy = 0 there); divide by N;
               write each program's partials to its own row of the buffer (no race, no atomics).
     """
     ### BEGIN SOLUTION layer_norm_triton.2: the per-row reductions your dx needs (your layer_norm.2 derivation), then dx block by block, accumulating this program's dweight/dbias partials
@@ -292,9 +293,10 @@ def layer_norm_bwd(
 ) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """Gradients of layer norm with respect to x, weight and bias, from layer_norm_fwd's mean and rstd.
 
-    Formula:  see the torch exercise's backward: dbias and dweight are sums over the rows of dy and of
-              dy * xhat; dx comes from dxhat = dy * weight and two row means of it. Work it out again on
-              paper before writing the kernel: which sums are over a row, which over the rows?
+    Formula:  your derivation of layer_norm.2 (and the torch exercise's backward): dweight and dbias add
+              up over the rows what each row contributes; dx needs, per row, the reductions your
+              simplified dx reads. Work it out again on paper before writing the kernel: which sums are
+              over a row, which over the rows?
     Shapes:   dy, x (M, N); weight (N,) or None; mean, rstd (M,) as returned by layer_norm_fwd.
     Returns:  (dx, dweight, dbias): dx (M, N) in x's dtype; dweight and dbias (N,) in weight's dtype
               (x's when weight is None), both always computed (the Function drops what is not needed).
@@ -306,7 +308,7 @@ def layer_norm_bwd(
         >>> x = torch.tensor([[1.0, 2.0, 4.0]])
         >>> _, mean, rstd = layer_norm_fwd(x, None, None)
         >>> dx, dw, db = layer_norm_bwd(torch.ones(1, 3), x, None, mean, rstd)
-        >>> dx.abs().max() < 1e-6, db  # a constant shift moves nothing; dbias sums dy
+        >>> dx.abs().max() < 1e-6, db  # a constant shift moves nothing
         (tensor(True), tensor([1., 1., 1.]))
     """
     ### BEGIN SOLUTION layer_norm_triton.5: allocate dx and the (G, N) partial buffers, launch the dx kernel on G programs, then the column-sum kernel

@@ -1,7 +1,7 @@
 """Public tests for exercises/histograms.py. `pytest -m histograms` runs only these.
 
 Oracles: tiny models whose weights the test sets (counted by hand), stored reference values
-(tests/data/histograms.npz, made by `python -m grader sync`), torch itself (the layers' own outputs for
+(tests/data/histograms.npz, stored with the exercises), torch itself (the layers' own outputs for
 activation statistics, autograd for the SGD steps), and what the test's own probe model and loaders saw
 during a training run (mode, predictions, labels, weights at every forward call).
 """
@@ -673,7 +673,7 @@ def test_training_takes_one_sgd_step_per_batch(small_run):
 
 @pytest.fixture(scope="module")
 def mnist_run(hist):
-    """5 epochs of the seed lecture on the bundled MNIST: ~1.5 s on 2 cores (marked slow)."""
+    """5 epochs of the MNIST lecture's training on the bundled MNIST: ~1.5 s on 2 cores (marked slow)."""
     from exercises.mnist import MNIST_FFN, load_mnist
 
     train_loader, test_loader = load_mnist(batch_size=32, seed=0)

@@ -3,7 +3,7 @@
 Oracles: torch.nn.init itself for the fans, the gains, the errors and the distribution every random
 initializer must draw from (recorded from torch's own sampler call, exercises/feedback/init_stats.py); properties for
 orthogonal_ (W^T W = gain**2 I) and sparse_ (zeros per column); and, for the hints only, the statistics of known
-mistakes stored by `python -m grader sync` in tests/data/initializers.npz.
+mistakes stored in tests/data/initializers.npz.
 
 Random initializers are judged by distribution tests, never by equality with torch's draws, so any correct
 way of drawing passes (a Box-Muller normal, an SVD-based orthogonal_, ...). Each statistical check rejects a
@@ -52,7 +52,7 @@ from exercises.feedback.stored import Spec, load
 pytestmark = pytest.mark.initializers
 
 SEED = int(os.environ.get("NORMLAB_SEED", "0"))
-STORED_SEED = 0  # the seed `grader sync` runs the reference and the mistakes with
+STORED_SEED = 0  # the seed the stored reference and mistakes were drawn with
 
 
 def seed_for(name: str, seed: int = SEED) -> int:
@@ -119,7 +119,7 @@ class Draw:
 
 
 # Shapes are large enough that every known mistake is dozens of standard errors away (e.g. a fan swap on a
-# (1000, 500) Linear weight scales Kaiming's and LeCun's std by sqrt(2); the std band there is +-0.6 %).
+# (1000, 500) Linear weight changes Kaiming's and LeCun's std by far more than the std band there, +-0.6 %).
 DRAWS: dict[str, Draw] = {
     "uniform": Draw("uniform_", (400, 250), {"a": -0.3, "b": 0.7}),
     "normal": Draw("normal_", (400, 250), {"mean": 0.5, "std": 2.0}),
@@ -134,7 +134,7 @@ DRAWS: dict[str, Draw] = {
     "kaiming_normal_fan_out_conv": Draw(
         "kaiming_normal_", (128, 64, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}
     ),
-    # leaky_relu with slope a = 1 (gain 1, not sqrt(2)): kaiming_normal_'s a argument must be used
+    # leaky_relu with slope a = 1 (gain 1, unlike the ReLU gain): kaiming_normal_'s a argument must be used
     "kaiming_normal_leaky_slope": Draw("kaiming_normal_", (500, 400), {"a": 1.0}),
     # a nonlinearity other than relu / leaky_relu(0): kaiming's nonlinearity argument must be used
     "kaiming_uniform_selu": Draw("kaiming_uniform_", (500, 400), {"nonlinearity": "selu"}),
@@ -728,7 +728,7 @@ def test_cuda_orthogonal_and_sparse_stay_on_cuda(init):
         fail("sparse_(w (50, 40) on cuda, 0.1)", "should stay on cuda with 5 zeros in every column")
 
 
-# --- stored statistics of known mistakes, for the hints (written by `python -m grader sync`) ----------
+# --- stored statistics of known mistakes, for the hints (stored in tests/data) -----------------------
 
 
 def _draw_spec(case: str) -> Spec:
@@ -739,7 +739,7 @@ def _draw_spec(case: str) -> Spec:
     )
 
 
-# A literal dict: `grader release` reads its keys without importing this file (leak check).
+# A literal dict: its keys can be read without importing this file.
 STORED = {
     "fans": Spec(lambda: {"shapes": _padded_shapes()}, run_fans),
     "gains": Spec(lambda: {}, run_gains),

@@ -1,6 +1,6 @@
 """Public tests for exercises/layer_norm.py (numpy). `pytest -m layer_norm` runs only these.
 
-Oracles: stored reference values (tests/data/layer_norm.npz, made by `python -m grader sync`), properties
+Oracles: stored reference values (tests/data/layer_norm.npz, stored with the exercises), properties
 (zero mean, unit variance, scale and shift), and a numerical gradient. Nothing here imports torch.
 """
 
@@ -19,7 +19,7 @@ from tests.strategies import ln_inputs
 pytestmark = pytest.mark.layer_norm
 
 
-# --- stored cases: inputs made here, outputs stored by `grader sync` -------------------------------
+# --- stored cases: inputs made here, outputs stored in tests/data ----------------------------------
 
 
 def _inputs(shape: tuple[int, ...], k: int, seed: int, *, loc=0.0, scale=1.0, dtype=np.float64):

@@ -1,6 +1,6 @@
 """Public tests for exercises/layer_norm_torch.py. `pytest -m layer_norm_torch` runs only these.
 
-Oracles: stored reference values (tests/data/layer_norm_torch.npz, made by `python -m grader sync`), torch itself
+Oracles: stored reference values (tests/data/layer_norm_torch.npz, stored with the exercises), torch itself
 as an independent implementation (F.layer_norm and nn.LayerNorm, in float64), torch.autograd.gradcheck, and
 properties (dtypes, devices, inputs left alone, no autograd inside backward). Tests marked `gpu` repeat the
 checks on CUDA and are skipped, with the reason, where there is none.

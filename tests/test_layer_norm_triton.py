@@ -2,8 +2,8 @@
 
 Without a CUDA device the kernels run in Triton's interpreter (the ``ln_triton`` fixture sets TRITON_INTERPRET=1),
 so the shapes are small but chosen to hit the tail masks (N = 1, 7, 769, 1000) and the block loop (N = 20,000:
-longer than one block of float32). Oracles: stored reference values (tests/data/layer_norm_triton.npz, made by
-`python -m grader sync`, which also picks the hints), torch in float64 (F.layer_norm, nn.LayerNorm) as an
+longer than one block of float32). Oracles: stored reference values (tests/data/layer_norm_triton.npz, with the
+known mistakes' outputs that pick the hints), torch in float64 (F.layer_norm, nn.LayerNorm) as an
 independent implementation, torch.autograd.gradcheck, bit-identical reruns. Tests marked `gpu` compare the
 compiled kernels with the interpreter and with torch on CUDA; they are skipped, with the reason, without CUDA.
 """

@@ -1,7 +1,7 @@
 """The kit's feedback library (provided, not graded): how a result is compared and explained.
 
-Shared by the public tests (tests/test_<group>.py), the grader's hidden cases and judging (grader/hidden/,
-grader/judge.py) and its reports (grader/report/), so a learner's pytest run and the grade speak the same words:
+Shared by the public tests (tests/test_<group>.py) and the grader, so your pytest run and your grade's
+feedback speak the same words:
 
 - ``hints``: misconception hints and how they are rendered;
 - ``checks``: tolerant comparisons, the mismatch message, the hint choice;

@@ -1,6 +1,6 @@
 """Comparisons that teach: mismatch text in torch.testing's words, plus the hint of the closest known mistake.
 
-Used by the public tests and by the grader's judge, so a learner reads the same wording in both. Nothing here
+Used by the public tests and by the grader, so a learner reads the same wording in both. Nothing here
 imports torch: tensors are recognised by duck typing.
 """
 
@@ -32,8 +32,7 @@ HALF_TOLERANCES: dict[str, tuple[float, float]] = {
 }
 # torch's own normalizations: a torch function or aten op whose name contains one of these computes what the
 # layer_norm_torch exercise asks to write (batch_norm and instance_norm on the transposed input, rms_norm on
-# x - mean, are layer norm too). The public test, the hidden judge and grader/inside/forbidden.py's run-time guard
-# use this list; the guard's copy (worker side: no import from tests/) is checked equal by a kit test.
+# x - mean, are layer norm too). The public test and the grader both refuse them.
 TORCH_NORMALIZATIONS = ("layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm")
 
 # float32 results against the float64 oracle: dweight and dbias sum a whole batch of float32 products.
@@ -41,11 +40,11 @@ FLOAT32_VS_64 = (1e-5, 1e-5)
 
 
 def float32_cancellation_atol(expected: np.ndarray) -> float:
-    """FLOAT32_VS_64's atol for a float32 result that is a difference of larger terms, such as layer norm's
-    dx (rstd times dxhat minus the paths through the mean and the variance): its rounding error is relative
-    to the terms (about rstd * |dxhat|, as large as the largest |dx|), not to each element. A sample of 4 values
-    with std 0.09 (rstd 11) puts a correct float32 dx 1.5e-5 from float64 (found by the 1,000-seed false-fail
-    run), so the bound scales with the array's largest magnitude; a wrong formula is off by O(|dx|)."""
+    """FLOAT32_VS_64's atol for a float32 result that sums contributions of several paths that largely
+    cancel, such as layer norm's dx: its rounding error is relative to the size of those contributions (as
+    large as the largest |dx|), not to each element. A sample of 4 values with std 0.09 puts a correct
+    float32 dx 1.5e-5 from float64, so the bound scales with the array's largest magnitude; a wrong
+    derivation is off by O(|dx|)."""
     a = np.abs(np.asarray(expected, dtype=np.float64))
     return FLOAT32_VS_64[1] * max(1.0, float(a.max())) if a.size else FLOAT32_VS_64[1]
 

@@ -1,17 +1,20 @@
 """Progressive hints: for every exercise id, levels a learner asks for one at a time when stuck.
 
-Level 1 points at the concept, level 2 at the structure of a solution, level 3 (where there is one) may give the
-compact result. They complement the misconception hints (exercises/feedback/hints.py), which the checks choose by themselves.
+Level 1 points at the concept, level 2 at the structure of a solution. Where the exercise is a derivation (the
+backward passes), level 2 names the paths and the local derivatives you need without their values, level 3 gives
+the local derivatives, and level 4 the compact result -- which your instructor may keep back. Elsewhere the last
+level may give the finished formula. They complement the misconception hints (exercises/feedback/hints.py),
+which the checks choose by themselves.
 
 Ask for them:
 
-    pytest -m layer_norm --hint-level 2            # failures show levels 1..2 of the exercises they concern
+    pytest -m layer_norm --hint-level 2          # failures show levels 1..2 of the exercises they concern
     python -m exercises.hints layer_norm.2       # level 1 of one exercise, without running the tests
     python -m exercises.hints layer_norm.2 3     # levels 1..3
     python -m exercises.hints                    # every exercise id and how many levels it has
 
-Exercise ids are the ones in the stubs' ``NotImplementedError("Exercise <id>: ...")``. An instructor's release
-(``grader release --max-hint-level N``) holds the levels up to N only: higher ones are not in the bundle.
+Exercise ids are the ones in the stubs' ``NotImplementedError("Exercise <id>: ...")``. Your copy holds the
+levels your instructor released (CAP below); a level that is not here is not shown.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import re
 import sys
 import textwrap
 
-# The highest level this copy holds (None: every level). `grader release --max-hint-level N` writes N here and
-# keeps only the levels up to N in LEVELS.
+# The highest level this copy holds (None: every level); a release writes its cap here and keeps only the
+# levels up to it in LEVELS.
 CAP: int | None = None
+# The cap of a release unless the instructor chooses another: it keeps the compact results of the derivations
+# (level 4) back. An instructor can release them (a higher cap).
+DEFAULT_RELEASE_CAP = 3
 
 # Exercise id -> the function or method (qualified name) it lives in; failure messages name it.
 WHERE: dict[str, str] = {
@@ -56,7 +62,6 @@ WHERE: dict[str, str] = {
     "histograms.6": "plot_histogram_overlay",
     "histograms.7": "plot_histogram_heatmap",
     "histograms.8": "activation_stats",
-    # groups built alongside this module (issue #16's labs, issue #18's Triton kernel): their levels wait here
     "labs.1": "make_distributions",
     "labs.2": "normalize_per_sample",
     "labs.3": "plot_distributions",
@@ -94,21 +99,33 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "out = gamma * xhat + beta; cache = (xhat, rstd, gamma) plus the dtypes to return.",
     ),
     "layer_norm.2": (
-        "Backpropagation is the chain rule applied one stage at a time on the forward graph. Write your "
-        "forward as one line per stage (mu, xmu, var, rstd, xhat, out), then write the backward as the same "
-        "stages in reverse order, each line turning the gradient of a stage's output into gradients of its "
-        "inputs. Start at the easy end, out = gamma * xhat + beta: dbeta and dgamma are sums over the batch "
-        "axes, and dxhat = dout * gamma. test_backward_matches_numerical_gradient tells you when a version "
-        "is right.",
-        "Structure: x reaches xhat along three paths -- directly through xmu = x - mu, through the mean mu, "
-        "and through the variance var (which reads xmu). Walk back: drstd (sum over a sample of dxhat * "
-        "xmu), dvar (d rstd / d var = -rstd**3 / 2), dxmu (two uses of xmu: in xhat, with factor rstd, and "
-        "in var, with d var / d xmu = 2 * xmu / D -- add both), dmu (mu is subtracted from every element: "
-        "minus the sum of dxmu over the sample), and dx = dxmu + dmu / D (d mu / d x = 1 / D). Then "
-        "simplify with xmu * rstd = xhat: the mu path becomes a mean of dxhat, the var path a term in xhat.",
-        "Compact form, means over each sample's normalized axes (keepdims=True), dxhat = dout * gamma: "
-        "dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); the mean term is the path through "
-        "mu, the xhat term the path through var. The cache needs only xhat, rstd and gamma.",
+        "Backpropagation is the chain rule applied one stage at a time on the forward graph. Write "
+        "your forward as one line per stage (mu, xmu, var, rstd, xhat, out), then write the "
+        "backward as the same stages in reverse order, each line turning the gradient of a stage's "
+        "output into gradients of its inputs. Start at the easy end, out = gamma * xhat + beta: "
+        "dgamma and dbeta add up what every sample contributes. "
+        "test_backward_matches_numerical_gradient (or your own central differences) tells you when "
+        "a version is right.",
+        "Structure: x reaches out along three paths -- directly through xmu = x - mu, through the "
+        "mean mu (which every xmu subtracts), and through the variance var (which reads xmu). "
+        "Walking back from out you need, in this order: dxhat; drstd and the part of dxmu that "
+        "comes straight from xhat (xhat reads both); dvar (through rstd); the rest of dxmu "
+        "(through var); dmu (through xmu); and dx, which collects the direct part through xmu and "
+        "the part through mu. The local derivatives you need, by name: d out / d xhat, d xhat / d "
+        "xmu, d xhat / d rstd, d rstd / d var, d var / d xmu, d xmu / d mu, d xmu / d x and d mu / "
+        "d x. mu, var and rstd are one per sample: their gradients sum over the sample's D "
+        "elements.",
+        "The local derivatives, per sample over its D elements (each one multiplies the gradient "
+        "that arrives): d out / d xhat = gamma; d xhat / d xmu = rstd (rstd held fixed); d xhat / "
+        "d rstd = xmu; d rstd / d var = -rstd**3 / 2 (rstd = (var + eps)**(-1/2)); d var / d xmu_i "
+        "= 2 * xmu_i / D; d xmu / d mu = -1; d xmu / d x = 1; d mu / d x_i = 1 / D. Sum where a "
+        "per-sample value was broadcast, add where a value has two uses (xmu, x). Once the "
+        "numerical check passes, simplify with xmu * rstd = xhat and keep in the cache only what "
+        "the simplified version reads.",
+        "Compact form, means over each sample's normalized axes (keepdims=True), dxhat = dout * "
+        "gamma: dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); the mean term is "
+        "the path through mu, the xhat term the path through var. The cache needs only xhat, rstd "
+        "and gamma.",
     ),
     "layer_norm_torch.1": (
         "The same normalization as layer_norm.1, written with torch tensor operations inside an "
@@ -124,18 +141,25 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "xhat = (x2 - mean) * rstd; out = weight * xhat + bias; save xhat, rstd and weight.",
     ),
     "layer_norm_torch.2": (
-        "The derivation is the numpy one (layer_norm.2): do that exercise first, then translate. Here the "
-        "upstream gradient is grad_out, weight may be None (a scale of 1) and bias may be None, and "
-        "backward returns one gradient per input of forward -- None for eps and for inputs that need none "
-        "(ctx.needs_input_grad). Check every version with torch.autograd.gradcheck in float64.",
-        "Structure: x reaches the output through x - mean directly, through the mean and through the "
-        "variance; dx is the sum of the three contributions, and after simplifying it needs only dxhat = "
-        "grad_out * weight, xhat and rstd (saved by forward). Work on the (M, N) view, one row per sample: "
-        "per-sample sums and means go along dim 1 (keepdim=True), dweight and dbias are sums along dim 0 "
+        "The derivation is the numpy one (layer_norm.2): do that exercise first, then translate. "
+        "Here the upstream gradient is grad_out, weight may be None (a scale of 1) and bias may be "
+        "None, and backward returns one gradient per input of forward -- None for eps and for "
+        "inputs that need none (ctx.needs_input_grad). Check every version with "
+        "torch.autograd.gradcheck in float64.",
+        "Structure: x reaches the output through x - mean directly, through the mean and through "
+        "the variance; dx is the sum of the three contributions. Decide what forward saves so that "
+        "backward can rebuild them: once simplified, a normalized value and a per-sample scale are "
+        "enough (x itself is not needed). Work on the (M, N) view, one row per sample: per-sample "
+        "reductions go along dim 1 (keepdim=True), dweight and dbias are reductions along dim 0, "
         "reshaped to weight's shape.",
-        "Compact form, per sample over its N elements, dxhat = grad_out * weight: "
-        "dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); dweight = sum over samples of "
-        "grad_out * xhat; dbias = sum over samples of grad_out.",
+        "The local derivatives are layer_norm.2's (its level 3), with N for D and weight for "
+        "gamma: d out / d xhat = weight (1 when weight is None), d xhat / d rstd = x - mean, d "
+        "rstd / d var = -rstd**3 / 2, d var / d (x - mean)_i = 2 * (x - mean)_i / N, d mean / d "
+        "x_i = 1 / N; for the parameters, d out / d weight = xhat and d out / d bias = 1, summed "
+        "over the samples.",
+        "Compact form, per sample over its N elements, dxhat = grad_out * weight: dx = rstd * "
+        "(dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); dweight = sum over samples of grad_out "
+        "* xhat; dbias = sum over samples of grad_out.",
     ),
     "layer_norm_torch.3": (
         "A drop-in nn.LayerNorm: the same attributes and parameters as torch's, so that state_dict, repr "
@@ -165,10 +189,15 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "Linear); fan_in = in * field, fan_out = out * field; fewer than 2 dims is a ValueError.",
     ),
     "initializers.2": (
-        "The gain is the factor that makes a nonlinearity keep the variance of what passes through it.",
-        "Structure: a lookup by name (linear/conv/sigmoid: 1, tanh: 5/3, relu: sqrt(2), selu: 3/4, "
-        "leaky_relu: sqrt(2 / (1 + slope**2)) with slope 0.01 when param is None); an unknown name or a "
-        "bad param is a ValueError.",
+        "The gain is the factor the weights' std must grow by to make up for what a nonlinearity "
+        "does to the second moment of what passes through it. torch publishes some (tanh 5/3, selu "
+        "3/4, leaky_relu's default slope 0.01); the rectifiers' you can derive.",
+        "Derive the rectifiers' gains: for z symmetric around 0, what fraction of E[z**2] does "
+        "relu(z) keep? And leaky_relu(z) with slope s (the negative half survives, scaled by s)? "
+        "The gain undoes that factor, but on the std: the factor on the variance is its square. "
+        "Then a lookup by name; an unknown name or a param that is not a number is a ValueError.",
+        "Finished: linear/conv/sigmoid 1, tanh 5/3, relu sqrt(2), selu 3/4, leaky_relu sqrt(2 / (1 "
+        "+ slope**2)) with slope = param, or 0.01 when param is None.",
     ),
     "initializers.3": (
         "Fill the tensor the caller gave you; do not return a new one.",
@@ -183,37 +212,54 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "Structure: under torch.no_grad(), tensor.fill_(val); return tensor.",
     ),
     "initializers.6": (
-        "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
-        "Structure: fans from calculate_fan_in_and_fan_out, std = gain * sqrt(2 / (fan_in + fan_out)); "
-        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then fill with your uniform_ and pass the generator on.",
+        "Xavier keeps the variance of activations and of gradients alike: the lecture's target is "
+        "Var(w) = 2 / (fan_in + fan_out), and a gain multiplies the std that gives it.",
+        "Derive the bound: U(-b, b) has variance b**2 / 3; set it equal to the target variance "
+        "(with the gain on the std) and solve for b. Then fill with your uniform_ and pass the "
+        "generator on.",
+        "Finished: bound = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out)).",
     ),
     "initializers.7": (
-        "Xavier keeps the variance of activations and of gradients alike: it averages fan_in and fan_out.",
-        "Structure: fans from calculate_fan_in_and_fan_out, std = gain * sqrt(2 / (fan_in + fan_out)), "
-        "then your normal_(tensor, 0, std, generator).",
+        "Xavier keeps the variance of activations and of gradients alike: the lecture's target is "
+        "Var(w) = 2 / (fan_in + fan_out), and a gain multiplies the std that gives it.",
+        "normal_ takes a standard deviation: take it from the target variance, multiply by the "
+        "gain, then your normal_(tensor, 0, std, generator).",
+        "Finished: std = gain * sqrt(2 / (fan_in + fan_out)).",
     ),
     "initializers.8": (
         "Kaiming keeps one direction's variance: the forward pass (fan_in) or the backward pass (fan_out).",
         "Structure: validate mode (ValueError naming the valid choices), then return the matching fan.",
     ),
     "initializers.9": (
-        "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
-        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = calculate_gain(nonlinearity, a); "
-        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s. Then your uniform_ with the generator.",
+        "Kaiming (He) targets the variance that keeps a rectifier's activations from shrinking "
+        "layer after layer: the lecture's 2 / fan_in for ReLU. In torch's convention the variance "
+        "a linear layer needs, 1 / fan, is scaled through the gain, which multiplies the std.",
+        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = "
+        "calculate_gain(nonlinearity, a); the target std from the fan and the gain; the bound from "
+        "that std as in xavier_uniform_ (U(-b, b) has variance b**2 / 3); your uniform_ with the "
+        "generator.",
+        "Finished: bound = sqrt(3) * gain / sqrt(fan).",
     ),
     "initializers.10": (
-        "Kaiming: std = gain / sqrt(fan), the gain of the nonlinearity (with a) from calculate_gain.",
-        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = calculate_gain(nonlinearity, a); "
-        "then your normal_ with std (a standard deviation, not a variance).",
+        "Kaiming (He) targets the variance that keeps a rectifier's activations from shrinking "
+        "layer after layer: the lecture's 2 / fan_in for ReLU. In torch's convention the variance "
+        "a linear layer needs, 1 / fan, is scaled through the gain, which multiplies the std.",
+        "Structure: fan = _calculate_correct_fan(tensor, mode); gain = "
+        "calculate_gain(nonlinearity, a); then your normal_ with the std (a standard deviation, "
+        "not a variance).",
+        "Finished: std = gain / sqrt(fan).",
     ),
     "initializers.11": (
-        "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
-        "Structure: fan_in from calculate_fan_in_and_fan_out; "
-        "A uniform U(-b, b) has variance b**2 / 3, so a target std s needs b = sqrt(3) * s.",
+        "LeCun: the lecture's variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
+        "Structure: fan_in from calculate_fan_in_and_fan_out; the bound from the target variance "
+        "as in xavier_uniform_ (U(-b, b) has variance b**2 / 3); your uniform_ with the generator.",
+        "Finished: bound = sqrt(3 / fan_in).",
     ),
     "initializers.12": (
-        "LeCun: variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
-        "Structure: fan_in from calculate_fan_in_and_fan_out; std = 1 / sqrt(fan_in); your normal_.",
+        "LeCun: the lecture's variance 1 / fan_in (Kaiming with a gain of 1, mode fan_in).",
+        "Structure: fan_in from calculate_fan_in_and_fan_out; the std of that variance; your "
+        "normal_.",
+        "Finished: std = 1 / sqrt(fan_in).",
     ),
     "initializers.13": (
         "An orthogonal matrix keeps every vector's norm; QR of a Gaussian matrix gives one, uniformly "
@@ -322,10 +368,21 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "variance; store mean and rstd; pass 3 writes (x - mean) * rstd * weight + bias.",
     ),
     "layer_norm_triton.2": (
-        "The gradient is your layer_norm.2 derivation; the kernel only decides where each sum happens.",
-        "Structure: per row, one pass for the two row sums the derivation needs (of dxhat and of "
-        "dxhat * xhat, masked lanes contributing 0), one pass to write dx; add dy * xhat and dy into "
-        "this program's partial rows for dweight and dbias.",
+        "The gradient is your layer_norm.2 derivation; the kernel only decides where each "
+        "reduction happens. A row's dx needs statistics of the whole row, and a program sees one "
+        "block at a time: that is why it walks each of its rows twice.",
+        "Structure: per row, a first pass over the blocks accumulates in float32 (masked lanes "
+        "adding 0) the per-row reductions your simplified dx needs -- one for the path through the "
+        "mean, one for the path through the variance -- and keeps them (Sums); a second pass "
+        "recomputes xhat block by block and writes dx. Along the way each program adds its rows' "
+        "contributions to dweight and dbias into its own partial row.",
+        "The local derivatives are layer_norm.2's (its level 3), row by row with N for D: d out / "
+        "d xhat = weight (1 when HAS_WEIGHT is false), d xhat / d rstd = x - mean, d rstd / d var "
+        "= -rstd**3 / 2, d var / d (x - mean)_i = 2 * (x - mean)_i / N, d mean / d x_i = 1 / N; "
+        "for the parameters, d out / d weight = xhat and d out / d bias = 1, summed over the rows.",
+        "Compact form per row, dxhat = dy * weight: c1 = sum(dxhat * xhat) / N and c2 = sum(dxhat) "
+        "/ N (the first pass), dx = (dxhat - (xhat * c1 + c2)) * rstd (the second); the partial "
+        "rows add dy * xhat (dweight) and dy (dbias).",
     ),
     "layer_norm_triton.3": (
         "dweight and dbias are column sums over the G partial rows: sum them in a fixed order.",

@@ -1,9 +1,8 @@
-"""Every misconception hint of the kit, written once.
+"""Every misconception hint, written once: the public tests and the grader's feedback show the same texts.
 
-Public tests (exercises/feedback/checks.py) and the grader's judge (grader/judge.py) both show these texts. A hint is
-*chosen* by matching a learner's outputs to the stored outputs of a known mistake (tests/data/<group>.npz, made
-by `python -m grader sync` from grader/mutants/), never by re-deriving the wrong formula here. A hint names the
-misconception and the docstring section to re-read; it never shows reference code or expected values.
+A hint is *chosen* by matching your outputs to the stored outputs of a known mistake (tests/data/<group>.npz),
+never by re-deriving the wrong formula here. A hint names the misconception, the path or stage to look at and
+the docstring section to re-read; it never shows the missing expression, reference code or expected values.
 
 Hint ids: `<abbr>-<misconception>` (ln = layer_norm, lnt = layer_norm_torch, init = initializers,
 hist = histograms, tri = layer_norm_triton, labs = labs); generic ids have no prefix.
@@ -79,15 +78,19 @@ HINTS: dict[str, Hint] = {
         "layer_norm_forward: Returns",
     ),
     "ln-dx-no-mean-term": Hint(
-        "dx looks to miss the path through the mean (the - mean(dxhat) term).",
+        "dx looks to miss the path through the mean: mu reads every x of the sample and every xmu "
+        "subtracts it; find dmu from the gradients that reach xmu and add its share to dx (with it, "
+        "each sample's dx sums to 0).",
         "layer_norm_backward: Formula",
     ),
     "ln-dx-no-var-term": Hint(
-        "dx looks to miss the path through the variance (the - xhat * mean(dxhat * xhat) term).",
+        "dx looks to miss the path through the variance: x reaches var through xmu; find dvar and "
+        "add its share to dxmu.",
         "layer_norm_backward: Formula",
     ),
     "ln-dx-no-gamma": Hint(
-        "dx looks computed from dout instead of dxhat = dout * gamma: the scale gamma is part of the chain.",
+        "dx looks to skip the last stage: out = gamma * xhat + beta, so the gradient that reaches xhat "
+        "has passed through the scale gamma; start the walk back at out, not at xhat.",
         "layer_norm_backward: Formula",
     ),
     "ln-dgamma-not-summed": Hint(
@@ -111,12 +114,14 @@ HINTS: dict[str, Hint] = {
         "LayerNormFunction.forward: Formula",
     ),
     "lnt-dx-no-mean-term": Hint(
-        "dx looks to miss the path through the mean (the - mean(dxhat) term): with it, dx sums to zero "
-        "over each sample.",
+        "dx looks to miss the path through the mean: the mean reads every x of the sample and every "
+        "x - mean subtracts it; find its gradient and add its share to dx (with it, dx sums to zero "
+        "over each sample).",
         "LayerNormFunction.backward: Formula",
     ),
     "lnt-dx-no-var-term": Hint(
-        "dx looks to miss the path through the variance (the - xhat * mean(dxhat * xhat) term).",
+        "dx looks to miss the path through the variance: x reaches var through x - mean; find the "
+        "gradient of var and add its share to the gradient of x - mean.",
         "LayerNormFunction.backward: Formula",
     ),
     "lnt-dweight-not-summed": Hint(
@@ -228,8 +233,9 @@ HINTS: dict[str, Hint] = {
         "layer_norm_fwd: Pitfalls",
     ),
     "tri-dx-terms": Hint(
-        "dx looks to miss a term: it has a path through the mean (mean(dxhat)) and one through the "
-        "variance (xhat * mean(dxhat * xhat)); with both, dx sums to zero over each row.",
+        "dx looks to miss a path: x reaches the output directly, through the mean and through the "
+        "variance, and each adds its share to dx; the first pass over a row must gather what both the "
+        "mean's and the variance's path need (with both, dx sums to zero over each row).",
         "_layer_norm_bwd_dx_kernel: Formula",
     ),
     "tri-nondeterministic": Hint(
@@ -390,7 +396,7 @@ HINTS: dict[str, Hint] = {
         "train_and_track_weights: Returns",
     ),
     "hist-acc-per-sample": Hint(
-        "the accuracies look like correct / samples over the whole epoch; the seed averages the "
+        "the accuracies look like correct / samples over the whole epoch; the lecture averages the "
         "per-batch accuracies (they differ when the last batch is smaller).",
         "train_and_track_weights: Formula",
     ),

@@ -1,7 +1,7 @@
 """Statistical judging of random initializers: fair to every correct sampler, sharp on every known mistake.
 
-Shared by the public tests (tests/test_initializers.py) and the hidden judges (grader/hidden/initializers.py),
-so a learner reads the same checks and wording in both. numpy and math only at import;
+Shared by the public tests (tests/test_initializers.py) and the grader's checks, so a learner reads the same
+checks and wording in both. numpy and math only at import;
 ``torch_target`` imports torch when it is called.
 
 Fair: a correct implementation -- whatever way it draws its numbers -- fails a check with probability at most
@@ -28,8 +28,8 @@ Sharp: with n >= 2e4 values the std band is under +-1.5 % (+-0.6 % at n = 5e5), 
 factors of sqrt(2), sqrt(3), 5/3, or a variance used as a std -- fail by dozens of standard errors.
 
 Hints: a failing sample's summary statistics (``summary``) are matched to the stored statistics of the known
-mistakes (grader/mutants/, run by `grader sync` with a fixed generator, or by the judge on the same inputs),
-within ``STAT_TOL`` -- the wrong formulas themselves are never written here.
+mistakes (drawn with a fixed generator and stored in tests/data/initializers.npz, or drawn on the same inputs
+when grading), within ``STAT_TOL`` -- the wrong formulas themselves are never written here.
 """
 
 from __future__ import annotations
@@ -367,14 +367,14 @@ STAT_TOL: dict[str, float] = {
     "col_mode_frac": 0.25,
     "row_mode_frac": 0.25,
 }
-# The same, as the stored cases declare it (exercises.feedback.stored.Spec.tolerance): `grader sync --check`
-# compares the stored statistics as the hints do, so a QR or a vectorized normal_ that rounds differently on
-# another machine is not drift.
+# The same, as the stored cases declare it (exercises.feedback.stored.Spec.tolerance): stored statistics are
+# compared as the hints compare them, so a QR or a vectorized normal_ that rounds differently on another
+# machine does not count as a change.
 STAT_TOLERANCES: dict[str, tuple[float, float]] = {k: (0.0, v) for k, v in STAT_TOL.items()}
 
 
 def summary(sample: np.ndarray) -> dict[str, float]:
-    """Scale-free statistics of a sample that tell the known mistakes apart (stored by `grader sync`)."""
+    """Scale-free statistics of a sample that tell the known mistakes apart (stored in tests/data/)."""
     x = np.asarray(sample, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     if x.size == 0:

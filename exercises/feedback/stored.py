@@ -2,8 +2,8 @@
 
 Each public test module declares ``STORED = {case_name: Spec(make, run)}``: ``make()`` builds the fixed inputs
 (deterministic), ``run(module, **inputs)`` calls the learner-facing API and returns a dict of numpy arrays.
-``python -m grader sync`` runs every spec on ``solutions/`` and on each mutant of the group and writes
-``tests/data/<group>.npz``; tests compare against the file and never call the reference at test time.
+The kit runs every spec on the reference and on each known mistake of the group and stores the outputs in
+``tests/data/<group>.npz``; the tests compare against that file.
 
 npz keys: ``<case>/in/<name>``, ``<case>/out/<name>`` and ``<case>/mistake/<hint-id>/<name>`` (a mistake's
 outputs, kept only where they differ from the reference's).
@@ -36,8 +36,8 @@ class Spec:
     dtype's default (``checks.TOLERANCES``): one ``(rtol, atol)`` for every output, or ``{name: (rtol, atol)}``
     per output, where a name may also be the part after the last "." of an output's name (``"gram_diag"``
     covers ``"wide.gram_diag"``). A tolerance given by name applies to integer outputs too (counts of a
-    histogram after a float32 training run). `grader sync --check` compares stored and fresh values with the
-    same tolerance: a value that rounds differently on another machine is not drift, and a real change is.
+    histogram after a float32 training run). Stored values are checked against fresh ones with the same
+    tolerance: a value that rounds differently on another machine is no change, and a real change is.
     """
 
     make: Callable[[], dict[str, Any]]
@@ -80,7 +80,8 @@ def load(group: str) -> dict[str, Stored]:
     path = npz_path(group)
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} is missing: the stored values come with the kit (instructors: python -m grader sync)"
+            f"{path} is missing: the stored values come with the exercises (ask your instructor for "
+            "tests/data/)"
         )
     raw: dict[str, dict[str, Any]] = {}
     with np.load(path, allow_pickle=False) as f:
@@ -95,7 +96,7 @@ def load(group: str) -> dict[str, Stored]:
 
 
 def flatten(cases: dict[str, tuple[dict, dict, dict[str, dict]]]) -> dict[str, np.ndarray]:
-    """{case: (inputs, outputs, {hint: outputs})} -> npz keys (used by `grader sync`)."""
+    """{case: (inputs, outputs, {hint: outputs})} -> npz keys (how the stored values are written)."""
     flat: dict[str, np.ndarray] = {}
     for case, (inputs, outputs, mistakes) in cases.items():
         for name, value in inputs.items():

@@ -531,7 +531,7 @@ CASES = [
         F,
         distribution,
         functions=("kaiming_uniform_", "calculate_gain", "uniform_"),
-        doc="defaults: a=0, fan_in, leaky_relu (gain sqrt(2))",
+        doc="defaults: a=0, fan_in, leaky_relu (the ReLU gain)",
     ),
     Case(
         "kaiming_normal_fan_out_conv",
@@ -578,7 +578,7 @@ CASES = [
         F,
         distribution,
         functions=("kaiming_normal_", "calculate_gain", "normal_"),
-        doc="leaky_relu with a slope a of 0.5-3 (gain sqrt(2 / (1 + a^2))): a is used",
+        doc="leaky_relu with a slope a of 0.5-3: a is used in the gain",
     ),
     Case(
         "kaiming_normal_other_nonlinearity",
@@ -610,7 +610,7 @@ CASES = [
         F,
         distribution,
         functions=("lecun_uniform_", "uniform_"),
-        doc="U(-sqrt(3 / fan_in), ...)",
+        doc="U(-bound, bound) with the variance 1 / fan_in",
     ),
     Case(
         "lecun_normal_conv",

@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from exercises.feedback.hint_levels import DEFAULT_RELEASE_CAP
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = main.__kwdefaults__
@@ -32,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=d["max_hint_level"],
         metavar="N",
-        help="notebooks show hint levels 1..N after each exercise (0: none); default: every level",
+        help="notebooks show hint levels 1..N after each exercise (0: none); default: "
+        f"{DEFAULT_RELEASE_CAP}, as a learner release (the derivations' compact results stay back)",
     )
 
 
@@ -41,7 +44,7 @@ def main(
     out: Path,
     assignment: str = "normlab",
     force: bool = False,
-    max_hint_level: int | None = None,
+    max_hint_level: int | None = DEFAULT_RELEASE_CAP,
 ) -> int:
     from grader.notebooks import build_course
 

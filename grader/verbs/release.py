@@ -3,8 +3,10 @@
 The bundle holds what a learner needs and nothing an instructor keeps: the stubs in exercises/ (plus the
 provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
 pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
-own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). With ``--max-hint-level N`` its
-hint levels (exercises/feedback/hint_levels.py) hold levels 1..N only. The leak check (grader/leakcheck.py) then
+own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). Its hint levels
+(exercises/feedback/hint_levels.py) hold levels 1..N only: N is ``--max-hint-level``, by default
+DEFAULT_RELEASE_CAP (3), which keeps the compact results of the derivations (level 4) with the instructor;
+``--max-hint-level 4`` releases them. The README is the course's learner README (grader/course.py). The leak check (grader/leakcheck.py) then
 proves it: a leak fails the release (exit 1) and the bundle is removed.
 """
 
@@ -17,6 +19,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from exercises.feedback.hint_levels import DEFAULT_RELEASE_CAP
 from grader import ROOT
 
 HINT_LEVELS = Path(
@@ -40,11 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=d["max_hint_level"],
         metavar="N",
-        help="the bundle holds hint levels 1..N only (exercises/feedback/hint_levels.py); default: every level",
+        help="the bundle holds hint levels 1..N only (exercises/feedback/hint_levels.py); default: "
+        f"{DEFAULT_RELEASE_CAP}, which keeps the derivations' compact results back (4 releases them)",
     )
 
 
-def main(*, out: Path, force: bool = False, max_hint_level: int | None = None) -> int:
+def main(
+    *, out: Path, force: bool = False, max_hint_level: int | None = DEFAULT_RELEASE_CAP
+) -> int:
     out = Path(out)
     if max_hint_level is not None and max_hint_level < 0:
         print(f"release: --max-hint-level must be 0 or more, got {max_hint_level}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """`python -m grader sync [--check]`: regenerate what is derived from solutions/.
 
 - exercises/<group>.py: the stub made from solutions/<group>.py (grader/stubs.py);
+- README.md's learner section: the learner README, grader/templates/README.learner.md (grader/course.py);
 - tests/data/<group>.npz: the inputs of every stored public case (``STORED`` in tests/test_<group>.py), the
   reference's outputs on them, and the outputs of each mutant of the group where they differ (for hints).
 
@@ -74,6 +75,15 @@ def main(*, check: bool = False, group: str | None = None, data: Path | None = N
             if not check:
                 npz.parent.mkdir(parents=True, exist_ok=True)
                 np.savez_compressed(npz, **fresh.arrays)
+    if (
+        group is None
+    ):  # the main README's learner section, from the one learner README (grader/course.py)
+        from grader import course
+
+        if course.drifted():
+            stale.append("README.md (learner section)")
+            if not check:
+                course.write()
     verb = "out of date" if check else "regenerated"
     for path in stale:
         print(f"sync: {path} {verb}")

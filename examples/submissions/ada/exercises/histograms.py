@@ -3,7 +3,7 @@
 """Weight histograms: watch a network's weight distribution change while it learns.
 
 A trained network is a pile of numbers; a histogram of all its weights is the quickest look at
-that pile. The seed lecture trains a 784-64-32-10 network on MNIST and, at the start of every
+that pile. The lecture "Distributions of Weights Pre- and Post-Learning (an FFN on MNIST)" trains a 784-64-32-10 network on MNIST and, at the start of every
 epoch, counts its weights in 100 fixed bins between -0.8 and 0.8. Drawn as one line per epoch
 (blue early, red late) or as one epoch x bin image, the rows show PyTorch's uniform initial
 weights spreading out as the network learns.
@@ -144,7 +144,7 @@ def train_and_track_weights(
     Shapes:   X (B, ...) as model takes it, y (B,) int class labels. histx (100,),
               histy_epochs (num_epochs, 100) int, train_accs and test_accs (num_epochs,).
     Returns:  (histx, histy_epochs, train_accs, test_accs); the accuracies are fractions in
-              [0, 1] (the seed multiplies by 100 only to print them).
+              [0, 1] (the lecture multiplies by 100 only to print them).
     Pitfalls: record BEFORE training the epoch: recording after it loses the untrained row and
               shifts every row by one epoch. An epoch's accuracy is the mean of its per-batch
               accuracies: not the count of correct answers, and not correct / samples (the two
@@ -232,19 +232,21 @@ def plot_histogram_heatmap(
 ) -> Figure:
     """The histograms as one image: epochs along x, weight values along y, colour = count.
 
-    Formula:  the (epochs, bins) counts drawn as ONE image (imshow or pcolormesh). The seed draws
+    Formula:  the (epochs, bins) counts drawn as ONE image (imshow or pcolormesh). The lecture draws
               the (bins, epochs) transpose, so that epochs run along the x axis and weight values
-              up the y axis, with a colorbar labelled "Count". Either way the axes are in data
-              units: the weight axis spans the bins' edges, histx[0] - w/2 .. histx[-1] + w/2 (w the
-              bin width), and the epoch axis one unit per epoch, 0 .. epochs (or -0.5 .. epochs - 0.5
-              with the cells centred on the epoch numbers, as pcolormesh's shading="nearest" does).
-              The colour scale is yours to choose (linear, PowerNorm, log).
+              up the y axis, with a colorbar labelled "Count"; either orientation is fine. The axes
+              must be in data units: the weight axis labelled in weight values (from about histx[0]
+              to about histx[-1]: the bin centres, as the lecture's extent does, or the bins'
+              edges), the epoch axis in epochs (from about 0 to about the number of epochs: cells
+              on 0 .. E, or centred on the epoch numbers). The colour scale is yours to choose
+              (linear, PowerNorm, log).
     Shapes:   histx (bins,), histy_epochs (epochs, bins).
     Returns:  the matplotlib Figure drawn on: a new Figure of any size when ax is None, else ax's
               Figure.
     Pitfalls: imshow puts row 0 at the top unless origin="lower"; without aspect="auto" a
-              100-bin by 5-epoch image is a thin strip; extent=(x0, x1, y0, y1) labels the axes
-              in epochs and weight values instead of pixel indices. The colorbar goes on the
+              100-bin by 5-epoch image is a thin strip; without coordinates an image's axes count
+              pixels (array indices), so say where it sits in data units (imshow's extent, or
+              pcolormesh's coordinates). The colorbar goes on the
               same Figure (fig.colorbar(image, ax=ax)), not on a new one. Optional: on a linear
               colour scale the central peak hides the tails; norm=PowerNorm(0.4) shows both.
     Example:

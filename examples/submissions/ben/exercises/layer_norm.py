@@ -10,7 +10,7 @@ The normalized axes are the trailing ``gamma.ndim`` axes of ``x`` -- exactly ``t
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run
-# `pytest -m layer_norm` for feedback. (Generated from the reference by `python -m grader sync`.)
+# `pytest -m layer_norm` for feedback.
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ batch, instance and RMS norm, which give a layer norm of the right view of x), i
 """
 
 # Your file: replace each `raise NotImplementedError(...)` with your code, then run
-# `pytest -m layer_norm_torch` for feedback. (Generated from the reference by `python -m grader sync`.)
+# `pytest -m layer_norm_torch` for feedback.
 
 from __future__ import annotations
 
