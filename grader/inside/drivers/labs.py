@@ -199,9 +199,7 @@ def max_grad(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, A
 
 
 def slope(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    return {
-        "slope": np.array(_float(m.loglog_slope(np.array(inputs["x"]), np.array(inputs["y"]))))
-    }
+    return {"slope": np.array(_float(m.loglog_slope(np.array(inputs["x"]), np.array(inputs["y"]))))}
 
 
 def bend(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
