@@ -525,7 +525,7 @@ def allowed_eps(m: dict[str, Any]) -> dict[str, Allowed]:
     dist = {"variance": abs(p - 2.0), "std": abs(p - 1.0), "fixed": abs(p)}
     best = min(dist.values())
     ok = frozenset(k for k, d in dist.items() if d <= best + 0.3)
-    allowed["bend"] = Allowed(f"bend_eps {shown} (bend ~ std ** {p:.2f})", ok)
+    allowed["bend"] = Allowed(f"bend_eps {shown}", ok)
     return allowed
 
 

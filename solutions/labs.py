@@ -286,8 +286,8 @@ def bend_eps(eps_values: np.ndarray, values: np.ndarray) -> float:
     Pitfalls: interpolate on LOG axes (eps spans many decades: a straight line between two points
               on linear axes lands near the larger eps). The first crossing counts, not the last.
     Example:
-        >>> float(bend_eps(np.array([1e-4, 1e-3, 1e-2]), np.array([8.0, 8.0, 2.0])))
-        0.0031622776601683794
+        >>> round(bend_eps(np.array([1e-4, 1e-3, 1e-2]), np.array([8.0, 8.0, 2.0])), 6)
+        0.003162
     """
     ### BEGIN SOLUTION labs.8: the first crossing of half the first value, interpolated on log-log axes
     eps = np.asarray(eps_values, dtype=np.float64)

@@ -559,12 +559,13 @@ def judge_mlp_structure(ctx: JudgeContext) -> Verdict:
     out, inp = ctx.outputs, ctx.inputs
     depth, width, ln = int(inp["depth"]), int(inp["width"]), bool(inp["layer_norm"])
     fin, classes = int(inp["in_features"]), int(inp["classes"])
-    hidden = ["Linear", "LayerNorm", "ReLU"] if ln else ["Linear", "ReLU"]
-    want = hidden * (depth - 1) + ["Linear", "LogSoftmax"]
-    kinds = str(out.get("kinds", "")).split(",")
-    if kinds != want:
-        hint = "labs-ln-placement" if sorted(kinds) == sorted(want) else None
-        return _fail(f"modules in order {kinds}, expected {want}", hint)
+    for with_ln, key in ((ln, "kinds"), (not ln, "kinds_flipped")):
+        hidden = ["Linear", "LayerNorm", "ReLU"] if with_ln else ["Linear", "ReLU"]
+        want = hidden * (depth - 1) + ["Linear", "LogSoftmax"]
+        kinds = str(out.get(key, "")).split(",")
+        if kinds != want:
+            hint = "labs-ln-placement" if sorted(kinds) == sorted(want) else None
+            return _fail(f"layer_norm={with_ln}: modules in order {kinds}, expected {want}", hint)
     layers = out.get("layers")
     sizes = [fin] + [width] * (depth - 1) + [classes]
     shapes = [(sizes[i], sizes[i + 1]) for i in range(depth)]
@@ -698,15 +699,22 @@ def _optimizer_inputs(rng: np.random.Generator) -> dict:
     }
 
 
+def _num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def judge_optimizer(ctx: JudgeContext) -> Verdict:
     out, lr, wd = ctx.outputs, float(ctx.inputs["lr"]), float(ctx.inputs["weight_decay"])
     for name, cls in (("sgd", "torch.optim.sgd.SGD"), ("adam", "torch.optim.adam.Adam")):
         got = out.get(name)
         if not isinstance(got, dict) or got.get("class") != cls:
             return _fail(f"make_optimizer(model, {name!r}, ...) built {got.get('class') if isinstance(got, dict) else got}, expected {cls}")  # fmt: skip
-        if not np.isclose(got.get("lr", np.nan), lr, rtol=1e-12):
+        if not np.isclose(_num(got.get("lr")), lr, rtol=1e-12):
             return _fail(f"{name}: lr {got.get('lr')}, expected {lr:.6g}")
-        if not np.isclose(got.get("weight_decay", np.nan), wd, rtol=1e-12):
+        if not np.isclose(_num(got.get("weight_decay")), wd, rtol=1e-12):
             return _fail(f"{name}: weight_decay {got.get('weight_decay')}, expected {wd:.6g}", "labs-weight-decay-ignored")  # fmt: skip
         if got.get("n_params") != out.get("n_model_params"):
             return _fail(f"{name}: the optimizer holds {got.get('n_params')} of the model's {out.get('n_model_params')} parameters")  # fmt: skip

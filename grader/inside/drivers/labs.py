@@ -37,6 +37,11 @@ def _float64(value: Any) -> np.ndarray:
     return np.asarray(_array(value), dtype=np.float64)
 
 
+def _one(value: Any) -> np.ndarray:
+    """A number as a 1-element float64 array (what the wire carries as an array)."""
+    return np.array([_float(value)], dtype=np.float64)
+
+
 def _float(value: Any) -> float:
     try:
         return float(value)
@@ -155,7 +160,7 @@ def normalize(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
 def stats(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     got = m.sample_stats(np.array(inputs["x"]))
     got = dict(got) if isinstance(got, dict) else {}
-    return {s: np.array(_float(got.get(s))) for s in STATS}
+    return {s: _one(got.get(s)) for s in STATS}
 
 
 def _stats_of(m: Any, x: np.ndarray) -> dict[str, float]:
@@ -199,12 +204,12 @@ def max_grad(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, A
 
 
 def slope(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    return {"slope": np.array(_float(m.loglog_slope(np.array(inputs["x"]), np.array(inputs["y"]))))}
+    return {"slope": _one(m.loglog_slope(np.array(inputs["x"]), np.array(inputs["y"])))}
 
 
 def bend(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     got = m.bend_eps(np.array(inputs["eps"]), np.array(inputs["values"]))
-    return {"bend": np.array(_float(got))}
+    return {"bend": _one(got)}
 
 
 def answer_eps(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
@@ -384,8 +389,12 @@ def deep_mlp(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, A
         pa, pb = list(a.parameters()), list(b.parameters())
         return len(pa) == len(pb) and all(torch.equal(x, y) for x, y in zip(pa, pb, strict=True))
 
+    flipped = m.make_deep_mlp(
+        depth, width, init=init, layer_norm=not ln, in_features=fin, num_classes=classes, seed=seed
+    )
     out: dict[str, Any] = {
         "kinds": ",".join(type(mod).__name__ for mod in model.children()),
+        "kinds_flipped": ",".join(type(mod).__name__ for mod in flipped.children()),
         "layers": layers,
         "same_seed_same": same(model, again),
         "other_seed_same": same(model, other),
@@ -433,7 +442,7 @@ def grad_norms(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str,
 
 
 def growth(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    return {"factor": np.array(_float(m.growth_per_layer(np.array(inputs["values"]))))}
+    return {"factor": _one(m.growth_per_layer(np.array(inputs["values"])))}
 
 
 def _mlp(m: Any, inputs: dict[str, Any], init: str, ln: bool) -> nn.Module:
