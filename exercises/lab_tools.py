@@ -968,23 +968,31 @@ def allowed_optimizers(m: dict[str, Any]) -> dict[str, Allowed]:
     return out
 
 
-def plot_optimizers(m: dict[str, Any], labs: ModuleType | None = None) -> Any:
-    """Per run, the histograms of all the weights (top) and all the biases (bottom) at every snapshot,
-    early blue to late red -- drawn by your plot_histogram_overlay (exercises/histograms.py) when it works."""
+def plot_optimizers(m: dict[str, Any], labs: ModuleType | None = None, bins: int = 80) -> Any:
+    """Per run (columns), the histograms of each layer's weights and of all the biases (rows) at every
+    snapshot, early blue to late red -- drawn by your plot_histogram_overlay (exercises/histograms.py) when
+    it works. Each row shares its bins across the runs."""
     import matplotlib.pyplot as plt
 
     runs = list(m["snapshots"])
-    fig, axes = plt.subplots(2, len(runs), figsize=(4.2 * len(runs), 7), squeeze=False)
+    first = m["snapshots"][runs[0]]
+    rows = [(name, [name]) for name in first if "weight" in name]
+    rows.append(("all biases", [name for name in first if "bias" in name]))
+    fig, axes = plt.subplots(
+        len(rows), len(runs), figsize=(4.2 * len(runs), 2.6 * len(rows)), squeeze=False
+    )
     overlay = _overlay(labs)
-    for j, run in enumerate(runs):
-        for i, kind, lim in ((0, "weight", 0.3), (1, "bias", 0.4)):
-            values = _joined(m["snapshots"][run], kind)
-            edges = np.linspace(-lim, lim, 61)
-            histx = 0.5 * (edges[1:] + edges[:-1])
-            rows = [np.histogram(v, bins=edges)[0] for v in values]
-            overlay(histx, rows, axes[i, j])
-            axes[i, j].set_title(f"{run}: all {kind}s", fontsize=9)
-            axes[i, j].set_xlabel(f"{kind} value")
+    for i, (title, names) in enumerate(rows):
+        values = {
+            r: np.concatenate([np.asarray(m["snapshots"][r][n]) for n in names], axis=1)
+            for r in runs
+        }
+        lim = 1.05 * max(float(np.abs(v).max()) for v in values.values())
+        edges = np.linspace(-lim, lim, bins + 1)
+        histx = 0.5 * (edges[1:] + edges[:-1])
+        for j, run in enumerate(runs):
+            overlay(histx, [np.histogram(v, bins=edges)[0] for v in values[run]], axes[i, j])
+            axes[i, j].set_title(f"{run}: {title}", fontsize=9)
     fig.tight_layout()
     return fig
 
