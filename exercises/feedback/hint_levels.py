@@ -346,8 +346,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "labs.9": (
         "A prediction is your expectation, written down before you run anything: it is never "
         "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
-        'Structure: return {"slope": a number, "bend": one of BENDS}; think of what 1 / sqrt(var '
-        "+ eps) looks like when eps is much smaller, and much larger, than the variance.",
+        'Structure: return {"slope": a number, "bend": one of BENDS}: a number you would bet on '
+        "and one of the three choices. Your reasons are yours; the formula to reason from is in "
+        "normalize_per_sample's docstring.",
     ),
     "labs.10": (
         "Run `python -m exercises.lab_tools eps`: it prints your bend for rows of each spread and"
