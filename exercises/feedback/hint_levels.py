@@ -64,14 +64,36 @@ WHERE: dict[str, str] = {
     "histograms.8": "activation_stats",
     "labs.1": "make_distributions",
     "labs.2": "normalize_per_sample",
-    "labs.3": "plot_distributions",
-    "labs.4": "max_grad_vs_eps",
-    "labs.5": "plot_grad_vs_eps",
-    "labs.6": "make_ln_net",
-    "labs.7": "train_losses",
-    "labs.8": "plot_loss_curves",
-    "labs.9": "layer_norm_rows_loop",
-    "labs.10": "layer_norm_torch_ops",
+    "labs.3": "sample_stats",
+    "labs.4": "predict_distributions",
+    "labs.5": "answer_distributions",
+    "labs.6": "max_grad_vs_eps",
+    "labs.7": "loglog_slope",
+    "labs.8": "bend_eps",
+    "labs.9": "predict_eps",
+    "labs.10": "answer_eps",
+    "labs.11": "make_ln_net",
+    "labs.12": "train_losses",
+    "labs.13": "moving_average",
+    "labs.14": "predict_init",
+    "labs.15": "answer_init",
+    "labs.16": "layer_norm_rows_loop",
+    "labs.17": "layer_norm_torch_ops",
+    "labs.18": "predict_efficiency",
+    "labs.19": "answer_efficiency",
+    "labs.20": "make_deep_mlp",
+    "labs.21": "grad_norms_per_layer",
+    "labs.22": "growth_per_layer",
+    "labs.23": "predict_gradients",
+    "labs.24": "answer_gradients",
+    "labs.25": "layer_outputs",
+    "labs.26": "predict_activations",
+    "labs.27": "answer_activations",
+    "labs.28": "make_optimizer",
+    "labs.29": "train_and_snapshot",
+    "labs.30": "relative_drift",
+    "labs.31": "predict_optimizers",
+    "labs.32": "answer_optimizers",
     "layer_norm_triton.1": "_layer_norm_fwd_kernel",
     "layer_norm_triton.2": "_layer_norm_bwd_dx_kernel",
     "layer_norm_triton.3": "_layer_norm_bwd_dwdb_kernel",
@@ -313,54 +335,216 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "the handles in a finally block.",
     ),
     "labs.1": (
-        "One seeded generator for all four samples: the same seed gives the same arrays.",
-        "Structure: rng = np.random.default_rng(seed); rng.normal, rng.uniform, rng.exponential; for the "
-        "bimodal sample, pick a bump per value at random (rng.integers or rng.random) and draw from it.",
+        "One seeded generator for all four samples: the same seed gives the same arrays, another "
+        "seed other arrays. The shapes matter, not the parameters.",
+        "Structure: rng = np.random.default_rng(seed); one draw of shape (n_samples, n_features) "
+        "per distribution (rng.normal, rng.uniform, rng.exponential); for the bimodal one, pick a"
+        " bump for every value at random (rng.random or rng.integers) and draw around that bump's"
+        " mean.",
     ),
     "labs.2": (
-        "Every row is one sample: its own mean and variance, then gamma and beta set the new std and mean.",
-        "Structure: mean and var over axis -1 with keepdims=True; (x - mean) / sqrt(var + eps); then "
-        "gamma * ... + beta; return a new array.",
+        "Every sample (row) is standardized on its own, over its own features; then gamma scales "
+        "and beta shifts.",
+        "Structure: the mean and the variance over the last axis with keepdims=True; (x - mean) /"
+        " sqrt(var + eps); then gamma * ... + beta; return a new float64 array.",
     ),
     "labs.3": (
-        "A 2 x 4 grid: raw samples on top, the same samples after normalize_per_sample below.",
-        "Structure: fig, axes = plt.subplots(2, 4); for column j, axes[0, j].hist(raw.ravel()) and "
-        "axes[1, j].hist(normalized.ravel()); titles name the distribution; return fig.",
+        "A measuring tool: four numbers that describe the shape of each sample's distribution, "
+        "then their average over the samples.",
+        "Structure: view x as 2-D (np.atleast_2d); per row the mean and the population std "
+        "(keepdims=True); z = standardized values; the skewness and kurtosis are means of powers "
+        "of z over each row; average every statistic over the rows; return plain floats.",
     ),
     "labs.4": (
-        "The gradient carries a factor 1 / sqrt(var + eps): on near-constant rows eps decides its size.",
-        "Structure: in float64, for each eps compute dL/dx (your layer_norm_backward with gamma 1, or "
-        "torch autograd on float64 tensors), take np.abs(...).max(), collect one number per eps.",
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        "Structure: return a dict with the six keys of the docstring; the four statistics take a "
+        "value of EFFECTS, gamma and beta a value of SETS (tuples at the top of labs.py).",
     ),
     "labs.5": (
-        "Log-log axes turn a power law into a straight line: 1 / sqrt(eps) has slope -1/2.",
-        "Structure: one ax.plot(eps_values, values, label=label) per curve; ax.set_xscale('log'), "
-        "ax.set_yscale('log'); ax.legend(); return the Figure.",
+        "Run `python -m exercises.lab_tools distributions` and read its table: each statistic "
+        "before and after layer norm, for each of the four distributions, then with gamma and "
+        "with beta.",
+        "Method: for one statistic, look along its row of numbers. Are the four values after "
+        "layer norm equal to one another whatever they were before? Is each one equal to its own "
+        "value before? For gamma and beta, which statistic's numbers moved when the knob was "
+        "turned?",
     ),
     "labs.6": (
-        "The LayerNorm's gain (weight) scales every normalized activation: 0.1, 1 or 10 at the start.",
-        "Structure: build the layers as the docstring lists them (with a torch.manual_seed(seed) first), "
-        "then fill the LayerNorm's weight with gamma_init under torch.no_grad().",
+        "Layer norm's input gradient carries a factor 1 / sqrt(var + eps); measure its largest "
+        "entry for each eps.",
+        "Structure: in float64, for each eps compute dL/dx for gamma = 1, beta = 0 (your "
+        "layer_norm_backward, torch autograd on float64 tensors, or your own formula), take "
+        "np.abs(...).max(), collect one number per eps.",
     ),
     "labs.7": (
-        "The loss of every step, not of every epoch: the curve shows the first steps' dynamics.",
-        "Structure: SGD(model.parameters(), lr); model.train(); loop over batches (restart the loader "
-        "when it runs out) until num_steps: zero_grad, loss = NLLLoss, backward, step, keep loss.item().",
+        "On log-log axes a power law y = c * x**k is a straight line of slope k: fit a line to "
+        "the logarithms.",
+        "Structure: lx = log(x), ly = log(y); the least-squares slope is sum((lx - mean lx) * (ly"
+        " - mean ly)) / sum((lx - mean lx)**2) (or np.polyfit(lx, ly, 1)[0]).",
     ),
     "labs.8": (
-        "One labelled line per gamma start on one axes: the legend says which is which.",
-        "Structure: fig, ax = plt.subplots(); ax.plot(range(len(losses)), losses, label=label) per "
-        "curve; axis labels; ax.legend(); return fig.",
+        "A curve that is flat and then falls: its bend is where it has fallen to half of where it"
+        " started; between grid points, interpolate on log axes.",
+        "Structure: target = values[0] / 2; k = the first index with values[k] <= target (none: "
+        "inf); t = (log target - log v[k-1]) / (log v[k] - log v[k-1]); the bend is exp of the "
+        "same mix of log eps[k-1] and log eps[k].",
     ),
     "labs.9": (
-        "The slow baseline on purpose: Python runs one row at a time.",
-        "Structure: out = np.empty_like(x, dtype=float); for i, row in enumerate(x): its mean, its "
-        "variance from row - mean, out[i] = gamma * (row - mean) / sqrt(var + eps) + beta.",
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        'Structure: return {"slope": a number, "bend": one of BENDS}: a number you would bet on '
+        "and one of the three choices. Your reasons are yours; the formula to reason from is in "
+        "normalize_per_sample's docstring.",
     ),
     "labs.10": (
+        "Run `python -m exercises.lab_tools eps`: it prints your bend for rows of each spread and"
+        " your slope past the bend, and draws the curves.",
+        'Method: "slope" is the number it prints (or read it off your figure). For "bend": the '
+        "rows' std changes by two decades between two curves; by how many decades did the bend "
+        "move? Two decades of std are four decades of variance.",
+    ),
+    "labs.11": (
+        "The lecture's MNIST net with a LayerNorm after the first Linear; the start of its gain "
+        "and shift is the experiment's knob.",
+        "Structure: torch.manual_seed(seed); build the layers (with norm_cls, default "
+        "nn.LayerNorm) in a small nn.Module; under torch.no_grad(), fill the LayerNorm's weight "
+        "with gamma_init and its bias with beta_init.",
+    ),
+    "labs.12": (
+        "The loss of every step, not of every epoch: the curve shows the first steps' dynamics. The "
+        "optimizer comes ready-made: your loop only asks it to zero the gradients and to step.",
+        "Structure: model.train(); loop over batches (restart the loader when it runs out) until "
+        "num_steps: loss = NLLLoss, optimizer.zero_grad(), loss.backward(), optimizer.step(), keep "
+        "loss.item().",
+    ),
+    "labs.13": (
+        "Smoothing a noisy curve: the mean of each window of consecutive values, full windows "
+        "only.",
+        'Structure: np.convolve(values, np.ones(window) / window, mode="valid"), or differences '
+        "of a cumulative sum; check the window first (ValueError).",
+    ),
+    "labs.14": (
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        'Structure: return {"fastest": a label, "slowest": a label}, both from INIT_RUNS. Think '
+        "of what a gain of 0.1 or 10 does to the activations that reach the ReLU, and what a "
+        "shift of -1 or +1 does to how many units the ReLU lets through.",
+    ),
+    "labs.15": (
+        "Run `python -m exercises.lab_tools init`: it prints each start's smoothed final loss and"
+        " draws the curves.",
+        "Method: the lowest smoothed final loss is the fastest start, the highest the slowest; "
+        "starts within 0.02 of each other count as a tie (either is accepted).",
+    ),
+    "labs.16": (
+        "The slow baseline on purpose: Python runs one row at a time.",
+        "Structure: out = np.empty_like(x, dtype=float); for each row index r: the row's mean, "
+        "its variance from row - mean, then out[r] = the normalized row, scaled and shifted.",
+    ),
+    "labs.17": (
         "The same normalization in torch: every op runs over the whole tensor.",
-        "Structure: mean and var over dim -1 with keepdim=True (var unbiased=False, or from x - mean); "
-        "(x - mean) * torch.rsqrt(var + eps) * weight + bias.",
+        "Structure: mean and var over dim -1 with keepdim=True (var unbiased=False, or from x - "
+        "mean); (x - mean) * torch.rsqrt(var + eps) * gamma + beta.",
+    ),
+    "labs.18": (
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        'Structure: return {"speedup": a positive number} (the loop\'s time over the vectorized '
+        "version's).",
+    ),
+    "labs.19": (
+        "Run `python -m exercises.lab_tools efficiency` and copy from its table the two median "
+        "times.",
+        "Method: speedup = loop_ms / vectorized_ms, from the same table. Timings are never tested.",
+    ),
+    "labs.20": (
+        "A deep stack of Linear layers whose weights all come from one scheme: the experiment's "
+        "knob.",
+        "Structure: torch.manual_seed(seed); a list of modules (Linear, [norm_cls], ReLU per "
+        "hidden layer; the last Linear; LogSoftmax) into nn.Sequential; then for every Linear, "
+        "fill its weight with the init_module function of the scheme and zero its bias (not for "
+        '"default").',
+    ),
+    "labs.21": (
+        "How large is the signal backpropagation hands each layer? The gradient of the loss with "
+        "respect to the layer's output.",
+        "Structure: a forward hook on every nn.Linear that keeps its output and calls "
+        "output.retain_grad() (or a full backward hook reading grad_output[0]); forward, NLLLoss,"
+        " backward; the L2 norm of each kept gradient in layer order; remove the hooks in a "
+        "finally.",
+    ),
+    "labs.22": (
+        "A factor per layer: how much a quantity is multiplied by, on average, from one layer to "
+        "the next.",
+        "Structure: the geometric mean of the ratios of consecutive values: exp(mean(diff(log "
+        "v))), or (v[-1] / v[0]) ** (1 / (len(v) - 1)).",
+    ),
+    "labs.23": (
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        "Structure: a dict with one entry per label of GRADIENT_RUNS, each one of TRENDS. Think "
+        "of how each scheme sizes the weights against the fan-in, what ReLU does to the signal, "
+        "and what a LayerNorm does to whatever size reaches it.",
+    ),
+    "labs.24": (
+        "Run `python -m exercises.lab_tools gradients`: it prints, per run, your growth_per_layer"
+        " read from the last layer back to the first, and plots the norms against depth.",
+        "Method: a factor clearly below 1 means the gradient shrinks on its way back, clearly "
+        "above 1 that it grows, near 1 that it keeps its size; the figure's slopes (log scale) "
+        "show the same.",
+    ),
+    "labs.25": (
+        "Forward hooks see what every module hands on; keep a copy of each ReLU's output.",
+        "Structure: register_forward_hook on every nn.ReLU (in model.modules() order), each hook "
+        "storing output.detach().cpu().double().numpy().copy(); one forward pass under "
+        "torch.no_grad(); remove the handles in a finally; return the list in that order.",
+    ),
+    "labs.26": (
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        "Structure: return the three keys of the docstring with values from CHANGES and "
+        "DEPTH_TRENDS. Think of what training does to the weights, and what a LayerNorm hands on "
+        "whatever its input.",
+    ),
+    "labs.27": (
+        "Run `python -m exercises.lab_tools activations`: it prints every hidden layer's spread "
+        "before and after training, their ratios, and draws the histograms.",
+        'Method: "without_ln" and "with_ln" read the last layer\'s after / before ratio (clearly '
+        'above 1: grew; near 1: stayed); "drift_by_depth" reads the printed growth_per_layer of '
+        "the ratios.",
+    ),
+    "labs.28": (
+        "Two optimizers by name; the learning rate and the weight decay go to whichever is chosen.",
+        "Structure: a dict from name to class (torch.optim.SGD, torch.optim.Adam); an unknown "
+        "name is a ValueError; cls(model.parameters(), lr=lr, weight_decay=weight_decay).",
+    ),
+    "labs.29": (
+        "Training with snapshots: copies of every parameter before the first step and every few "
+        "steps.",
+        "Structure: a helper that appends, for every (name, p) of model.named_parameters(), "
+        "p.detach().cpu().double().numpy().ravel().copy(); call it once, then after every step t "
+        "with t % every == 0; the step as in train_losses; stack "
+        "each name's list into a 2-D array.",
+    ),
+    "labs.30": (
+        "How far the values moved, measured against how large they were at the start.",
+        "Structure: the L2 norm over each row of (row - first row), divided by the L2 norm of the"
+        " first row (np.linalg.norm(..., axis=1)).",
+    ),
+    "labs.31": (
+        "A prediction is your expectation, written down before you run anything: it is never "
+        "marked wrong, and comparing it with your answer afterwards is the point of the lab.",
+        "Structure: return the four keys of the docstring with values from FURTHER, SPREADS and "
+        "BIAS_MOVES. Think of how each optimizer sizes a step (SGD: by the gradient; Adam: by the"
+        " gradient's own running scale), and of what weight decay subtracts at every step.",
+    ),
+    "labs.32": (
+        "Run `python -m exercises.lab_tools optimizers`: it prints each run's relative drift of "
+        "the weights and of the biases and the weights' final spread, and draws the histograms "
+        "over training.",
+        "Method: compare the two numbers each key names: clearly larger, about equal (within a "
+        "few tens of per cent), or clearly smaller.",
     ),
     "layer_norm_triton.1": (
         "One program per row: it walks the row in BLOCK_SIZE chunks, so any N fits.",

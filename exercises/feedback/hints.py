@@ -466,27 +466,36 @@ HINTS: dict[str, Hint] = {
     ),
     "labs-seed-ignored": Hint(
         "the same seed must give the same arrays and another seed other arrays: draw everything "
-        "from np.random.default_rng(seed).",
+        "from a generator seeded with the seed argument.",
         "make_distributions: Pitfalls",
     ),
     "labs-per-column": Hint(
         "the statistics look taken per feature (over the batch, axis 0) as batch norm does; layer "
-        "norm takes them per sample, over each row's features (axis -1).",
+        "norm takes them per sample, over each row's features (the last axis).",
         "normalize_per_sample: Pitfalls",
     ),
     "labs-beta-scaled": Hint(
-        "beta looks added before the scaling, so gamma scales it too: the shift comes last, "
-        "gamma * xhat + beta.",
+        "beta looks added before the scaling, so gamma scales it too: the shift comes last.",
         "normalize_per_sample: Formula",
     ),
-    "labs-bottom-not-normalized": Hint(
-        "the bottom row looks like the raw values again: draw normalize_per_sample(x, gamma, beta) "
-        "there.",
-        "plot_distributions: Pitfalls",
+    "labs-eps-ignored": Hint(
+        "the result does not change with eps: the function looks to use a fixed eps (such as 1e-5) "
+        "instead of its eps argument. Rows of small variance show it: there eps matters.",
+        "normalize_per_sample: Formula",
+    ),
+    "labs-stats-pooled": Hint(
+        "the statistics look computed over all the values pooled together; compute them per sample "
+        "(row), then average over the samples.",
+        "sample_stats: Pitfalls",
+    ),
+    "labs-kurtosis-not-excess": Hint(
+        "the kurtosis looks like the plain fourth moment of z; the docstring asks for the EXCESS "
+        "kurtosis.",
+        "sample_stats: Formula",
     ),
     "labs-eps-outside": Hint(
-        "the gradient grows like 1/eps, not 1/sqrt(eps): eps looks added to the std instead of "
-        "the variance (it goes inside the square root).",
+        "eps looks added to the standard deviation instead of the variance: it goes inside the "
+        "square root.",
         "max_grad_vs_eps: Formula",
     ),
     "labs-grad-incomplete": Hint(
@@ -494,18 +503,28 @@ HINTS: dict[str, Hint] = {
         "variance, and both paths carry gradient back to x (check yourself against torch autograd).",
         "max_grad_vs_eps: Formula",
     ),
-    "labs-eps-ignored": Hint(
-        "the result does not change with eps: the function looks to use a fixed eps (such as 1e-5) "
-        "instead of its eps argument. Rows of small variance show it: there eps matters.",
-        "normalize_per_sample: Formula",
+    "labs-slope-not-loglog": Hint(
+        "the slope looks fitted to the values themselves: fit the line to their logarithms (log y "
+        "against log x).",
+        "loglog_slope: Pitfalls",
     ),
-    "labs-not-loglog": Hint(
-        "both axes must be logarithmic to show the slope -1/2 (x AND y).",
-        "plot_grad_vs_eps: Pitfalls",
+    "labs-bend-not-interpolated": Hint(
+        "the bend looks like the first eps of the grid at or below the target, with no "
+        "interpolation between that point and the one before.",
+        "bend_eps: Formula",
+    ),
+    "labs-bend-linear": Hint(
+        "the bend looks interpolated on linear axes; interpolate log(eps) against log(value).",
+        "bend_eps: Pitfalls",
     ),
     "labs-gamma-not-applied": Hint(
-        "the LayerNorm's gain does not start at gamma_init: nn.LayerNorm starts at 1, so fill its "
-        "weight after building the net (under torch.no_grad()).",
+        "the LayerNorm's gain does not start at gamma_init: a LayerNorm starts with weight 1, so "
+        "fill its weight after building the net (under torch.no_grad()).",
+        "make_ln_net: Pitfalls",
+    ),
+    "labs-beta-not-applied": Hint(
+        "the LayerNorm's shift does not start at beta_init: a LayerNorm starts with bias 0, so fill "
+        "its bias after building the net (under torch.no_grad()).",
         "make_ln_net: Pitfalls",
     ),
     "labs-net-seed-ignored": Hint(
@@ -518,9 +537,10 @@ HINTS: dict[str, Hint] = {
         "add up over the steps.",
         "train_losses: Pitfalls",
     ),
-    "labs-curves-unlabelled": Hint(
-        "give every line its curve's label (ax.plot(..., label=label)) and draw a legend.",
-        "plot_loss_curves: Pitfalls",
+    "labs-moving-average-padded": Hint(
+        'the smoothed values look padded at the ends (np.convolve\'s "same" or "full" mode): '
+        "keep only the full windows.",
+        "moving_average: Pitfalls",
     ),
     "labs-unbiased-var": Hint(
         "the variance looks divided by D - 1; layer norm uses the biased variance (divide by D).",
@@ -530,6 +550,77 @@ HINTS: dict[str, Hint] = {
         "the variance looks divided by D - 1: torch's var() is unbiased by default; pass "
         "unbiased=False (or correction=0).",
         "layer_norm_torch_ops: Pitfalls",
+    ),
+    "labs-speedup-inverted": Hint(
+        "the speedup looks like the vectorized time divided by the loop's: it is how many times "
+        "faster the vectorized version is.",
+        "predict_efficiency: Returns",
+    ),
+    "labs-init-not-applied": Hint(
+        "the weights look like nn.Linear's own initialization, not the scheme asked for: fill "
+        "every Linear's weight by the init scheme after building the layers.",
+        "make_deep_mlp: Formula",
+    ),
+    "labs-ln-placement": Hint(
+        "the LayerNorm looks placed elsewhere than between each hidden Linear and its ReLU.",
+        "make_deep_mlp: Pitfalls",
+    ),
+    "labs-grad-weights-not-outputs": Hint(
+        "the norms look like those of the weights' gradients (.grad); measure the gradient with "
+        "respect to each layer's OUTPUT.",
+        "grad_norms_per_layer: Pitfalls",
+    ),
+    "labs-grad-order": Hint(
+        "the norms look listed from the last layer to the first: list them in the order the "
+        "forward pass meets the layers, first layer first.",
+        "grad_norms_per_layer: Returns",
+    ),
+    "labs-growth-not-per-layer": Hint(
+        "the factor looks like the total change from the first value to the last: take the root "
+        "that makes it a factor per layer.",
+        "growth_per_layer: Pitfalls",
+    ),
+    "labs-growth-inverted": Hint(
+        "the factor looks inverted (earlier over later): read the values in the order given, each "
+        "one over the one before it.",
+        "growth_per_layer: Formula",
+    ),
+    "labs-outputs-wrong-modules": Hint(
+        "the outputs look taken from the Linear layers; record the output of every nn.ReLU module.",
+        "layer_outputs: Formula",
+    ),
+    "labs-hooks-left": Hint(
+        "the model's hooks changed: remove exactly the hooks you added (keep their handles, "
+        "handle.remove() in a finally block), never anyone else's.",
+        "layer_outputs: Pitfalls",
+    ),
+    "labs-weight-decay-ignored": Hint(
+        "the optimizer's weight_decay is not the one asked for: pass weight_decay on to it.",
+        "make_optimizer: Pitfalls",
+    ),
+    "labs-snapshot-late": Hint(
+        "the first snapshot looks taken after the first update: take one before any step.",
+        "train_and_snapshot: Pitfalls",
+    ),
+    "labs-snapshot-not-copied": Hint(
+        "the snapshots look alike (all the final values): store copies of the parameters, not views "
+        "of them.",
+        "train_and_snapshot: Pitfalls",
+    ),
+    "labs-drift-not-relative": Hint(
+        "the drift looks like the size of the change alone: divide it by the size of the start.",
+        "relative_drift: Formula",
+    ),
+    "labs-answer-vs-measurement": Hint(
+        "your answer and your own measurement disagree. A prediction may be anything; an answer "
+        "reports what your functions measured: read the numbers above (they are yours) and the "
+        "lab's figure again.",
+        "",
+    ),
+    "labs-not-a-choice": Hint(
+        "each entry must be one of the choices the docstring lists (the tuples at the top of "
+        "labs.py, spelled exactly), or a number where a number is asked.",
+        "",
     ),
 }
 

@@ -2,4 +2,9 @@
 
 GROUP = "labs"
 HINT = "labs-gamma-not-applied"
-PATCH = [("    with torch.no_grad():\n        net.norm.weight.fill_(gamma_init)\n", "")]
+PATCH = [
+    (
+        "        net.norm.weight.fill_(gamma_init)\n",
+        "",
+    ),
+]
