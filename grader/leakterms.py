@@ -212,12 +212,7 @@ dx = rstd * dxhat - rstd * mean(dxhat) - rstd * (xhat * mean(dxhat * xhat))
 
 # Finds that belong to another piece of work and are fixed there: "where: why". The kit test fails when one of them
 # no longer fires, so an entry is deleted as soon as it is fixed; the release's leak check skips them meanwhile.
-PENDING: dict[str, str] = {
-    "exercises/feedback/hints.py hint [labs-grad-incomplete]": (
-        "the labs' hints are rewritten with the labs (issue #27, point 4): 'dout / sqrt(var + eps) "
-        "alone' is the direct path's term of dx"
-    ),
-}
+PENDING: dict[str, str] = {}
 
 # Spellings a variant generator does not make: written out once.
 EXTRA_FORMS: dict[str, tuple[str, ...]] = {

@@ -499,8 +499,9 @@ HINTS: dict[str, Hint] = {
         "max_grad_vs_eps: Formula",
     ),
     "labs-grad-incomplete": Hint(
-        "the gradient looks like dout / sqrt(var + eps) alone: x also moves the mean and the "
-        "variance, and both paths carry gradient back to x (check yourself against torch autograd).",
+        "the gradient looks like the direct path alone, as if the mean and the variance were "
+        "constants: x also moves the mean and the variance, and both paths carry gradient back to x "
+        "(check yourself against torch autograd).",
         "max_grad_vs_eps: Formula",
     ),
     "labs-slope-not-loglog": Hint(

@@ -127,7 +127,7 @@ def test_every_row_has_a_time_and_cites_a_lecture_by_title(source):
         (
             "activations layer by layer",
             "Module 1.3: Understanding Distributions",
-            "practice exercise 2",
+            "practice exercises 2 and 4",
         ),
         ("vanishing and exploding", "Module 1.0: Fundamental Concepts", "vanishing and exploding"),
         (
