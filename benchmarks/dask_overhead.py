@@ -95,8 +95,8 @@ def client_seconds_per_learner(n: int = 20) -> float:
     """CPU seconds the client spends per learner before sending it (grading.prepare for every group a default
     `grade` grades: the static check of the learner's file, the hidden inputs, the tasks)."""
     sys.path.insert(0, str(ROOT))
-    from grader.collect import collect
-    from grader.grading import Options, kit_files, prepare
+    from grader.grading.plan import Options, kit_files, prepare
+    from grader.intake.collect import collect
     from grader.points import POINTS, default_groups
 
     groups = default_groups(dict(POINTS))

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.executor import LocalExecutor  # noqa: E402
+from grader.run.local import LocalExecutor  # noqa: E402
 
 HANG = (
     "        while True:  # never returns, and swallows whatever a signal handler raises\n"
@@ -53,8 +53,8 @@ def hung(group: str, anchor: str) -> str:
 
 def run(executor, group: str, source: str, timeout: float, learner: str) -> tuple[float, float]:
     """(seconds the executor took for the group's calls, points) of one submission of ``group``."""
-    from grader.collect import Submission
-    from grader.grading import Options, kit_files, prepare, score_group
+    from grader.grading.plan import Options, kit_files, prepare, score_group
+    from grader.intake.collect import Submission
 
     options = Options(timeout=timeout, gpu="off")
     sub = Submission(learner, learner, "folder", files={group: source.encode()})

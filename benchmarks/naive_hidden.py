@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader import ROOT
-from grader.cases import load_cases
-from grader.evaluate import call_driver, case_inputs, judge_case
+from grader.judging.cases import load_cases
+from grader.judging.evaluate import call_driver, case_inputs, judge_case
 from grader.points import POINTS, default_groups
 
 LEARNER = Path(os.environ.get("NORMLAB_LEARNER_DIR", ROOT / "exercises"))

@@ -27,7 +27,7 @@ def judge_side_triton() -> None:
     mutants on the CPU only, so Triton's kernels must be interpreted there even on a GPU machine. Triton reads the
     mode once, when triton.language is imported, which torch._dynamo does as soon as an optimizer is built (the
     histograms references): set it before any judging. The sandboxed workers start from a clean environment
-    (grader/zygote.py) and choose their own mode per task (grader/inside/drivers/layer_norm_triton.py)."""
+    (grader/run/zygote_client.py) and choose their own mode per task (grader/inside/drivers/layer_norm_triton.py)."""
     import os
 
     os.environ.setdefault("TRITON_INTERPRET", "1")

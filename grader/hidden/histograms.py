@@ -1,6 +1,6 @@
 """Hidden cases for the histograms group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): other models, bin counts, ranges, data
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): other models, bin counts, ranges, data
 and plots than the public tests show. The drivers (grader/inside/drivers/histograms.py) build the models from
 these inputs in the worker and read the figures there; the judges below decide in the parent.
 
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from exercises.feedback.checks import heatmap_axes_problem
-from grader.cases import Case, Freedom, JudgeContext, Verdict
 from grader.inside.drivers import histograms as drv
-from grader.judge import _changed, compare
+from grader.judging.cases import Case, Freedom, JudgeContext, Verdict
+from grader.judging.compare import _changed, compare
 
 HIST = ("get_weight_histogram",)
 TRACK = ("HistogramTracker",)
@@ -779,7 +779,7 @@ CASES = [
 ]
 
 # What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
-# contract (grader/cases.py Freedom), not as a gap of the cases above.
+# contract (grader/judging/cases.py Freedom), not as a gap of the cases above.
 FREEDOMS = [
     Freedom(
         "plot_histogram_overlay",

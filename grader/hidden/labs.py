@@ -17,8 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from exercises.feedback.checks import choose_hint
-from grader.cases import Case, Freedom, JudgeContext, Verdict, upcast64
-from grader.judge import _changed, all_of, close, compare
+from grader.judging.cases import Case, Freedom, JudgeContext, Verdict, upcast64
+from grader.judging.compare import _changed, all_of, close, compare
 
 NAMES = ("normal", "uniform", "exponential", "bimodal")
 

@@ -1,6 +1,6 @@
 """Hidden cases for the layer_norm_torch group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): random shapes, (N, D), (N, T, D) and
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): random shapes, (N, D), (N, T, D) and
 (N, C, H, W) with 1 to 3 normalized dims, weight/bias None, float64/float32/float16/bfloat16, a large mean, the
 module's constructor options, and the same on CUDA (device="cuda": points only under --gpu on).
 
@@ -25,8 +25,8 @@ from exercises.feedback.checks import (
     choose_hint,
     float32_cancellation_atol,
 )
-from grader.cases import Case, JudgeContext, Verdict, upcast64
-from grader.judge import Judge, _changed, all_of, compare
+from grader.judging.cases import Case, JudgeContext, Verdict, upcast64
+from grader.judging.compare import Judge, _changed, all_of, compare
 
 FN = ("LayerNormFunction",)
 MOD = ("LayerNormFunction", "LayerNorm")

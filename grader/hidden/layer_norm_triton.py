@@ -1,6 +1,6 @@
 """Hidden cases for the layer_norm_triton group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
 one row, rows longer than one block, mean 1e4 / std 0.01 in float32, float16/bfloat16, a strided x, the module.
 The CPU cases run the kernels in Triton's interpreter in the worker (on every machine), so their shapes stay
 small; the ``cuda_*`` cases (graded under ``--gpu``, as every group's) run them compiled on the GPU, at larger N,
@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from exercises.feedback.checks import FLOAT32_VS_64, HALF_TOLERANCES, choose_hint
-from grader.cases import Case, JudgeContext, Verdict
-from grader.judge import _changed, all_of, compare
+from grader.judging.cases import Case, JudgeContext, Verdict
+from grader.judging.compare import _changed, all_of, compare
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
 ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")

@@ -1,5 +1,5 @@
 """The zygote itself (sandbox side): a fresh interpreter that imports numpy, torch and matplotlib once, then
-forks a worker per order from the parent (grader/zygote.py holds the parent's handle and the protocol).
+forks a worker per order from the parent (grader/run/zygote_client.py holds the parent's handle and the protocol).
 
 Standard library and the worker's own modules only: nothing of the trusted side of ``grader``.
 """

@@ -4,7 +4,7 @@
 DIR/run.json (written by `grade`; documented here, read only by this module):
     {"format": "normlab-run/1",
      "graded_at": "2026-12-03T13:22:05Z",        # UTC, when grade wrote the reports
-     "seeds": [0], "kit": "<kit fingerprint>",   # grader.journal.kit_fingerprint of every group
+     "seeds": [0], "kit": "<kit fingerprint>",   # grader.grading.journal.kit_fingerprint of every group
      "isolation": "full", "isolation_detail": "full (namespaces: ...)",   # the weakest level any worker ran at
      "points": {"layer_norm": 30, ...},          # grader/points.py at grading time
      "case_docs": {"<group>": {"<case>": "what it checks"}},
@@ -48,7 +48,7 @@ def _weakest(results: Sequence[Result]) -> tuple[str, str]:
 
 def _kit_fingerprint() -> str:
     from grader import GROUPS
-    from grader.journal import kit_fingerprint
+    from grader.grading.journal import kit_fingerprint
 
     return kit_fingerprint(list(GROUPS))
 

@@ -1,7 +1,7 @@
 """`python -m grader grade SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--memory-mb M] [--seed N]
 [--gpu auto|on|off] [--executor local|dask] [--scheduler tcp://HOST:PORT]`: grade every entry of SUBMISSIONS in
 sandboxed workers, on this machine (``--executor local``, the default), on a dask LocalCluster of N processes
-(``--executor dask``) or on an existing dask cluster (``--scheduler``; grader/dask_executor.py).
+(``--executor dask``) or on an existing dask cluster (``--scheduler``; grader/run/dask_client.py).
 
 Writes DIR/grades.csv, DIR/<learner>/feedback.md and DIR/<learner>/results.json (Gradescope's schema), built
 in a temporary folder and moved into DIR at the end, so a rerun never mixes old and new results; DIR/.journal.jsonl
@@ -176,7 +176,7 @@ def main(
     # a group given points is graded even when --groups does not name it
     chosen = [g for g in table if g in chosen or overrides.get(g, 0) > 0]  # GROUPS order
 
-    from grader.collect import collect
+    from grader.intake.collect import collect
 
     subs, notes = collect(submissions)
     for note in notes:
@@ -185,9 +185,9 @@ def main(
         return _misuse(
             f"no submissions in {submissions} (expected one folder, .zip or .ipynb per learner)"
         )
-    from grader.executor import LocalExecutor
-    from grader.grading import Options, available_groups, grade_class
-    from grader.journal import Journal
+    from grader.grading.journal import Journal
+    from grader.grading.plan import Options, available_groups, grade_class
+    from grader.run.local import LocalExecutor
 
     kind = "dask" if scheduler else executor
     cluster_errors: tuple[type[Exception], ...] = ()
@@ -196,7 +196,7 @@ def main(
         if executor is None:
             print(f"grade: error: {problem}", file=sys.stderr)
             return 1
-        from grader.dask_executor import ClusterError
+        from grader.run.dask_client import ClusterError
 
         cluster_errors = (ClusterError,)
     else:
@@ -214,10 +214,10 @@ def main(
                 "--gpu on, but no CUDA device is available (torch.cuda.is_available() is False)"
             )
 
-    from grader.evaluate import warm_up
-    from grader.judgepool import JudgePool
+    from grader.judging.evaluate import warm_up
+    from grader.judging.pool import JudgePool
     from grader.report.summary import print_summary
-    from grader.zygote import ZygoteError
+    from grader.run.zygote_client import ZygoteError
 
     # this process's first-call costs, paid on this core while the zygote starts on another (on dask the
     # workers judge: nothing to warm here)
@@ -313,7 +313,7 @@ def _dask_executor(
     try:
         import distributed  # noqa: F401
 
-        from grader.dask_executor import ClusterError, DaskExecutor
+        from grader.run.dask_client import ClusterError, DaskExecutor
     except ImportError as exc:  # pragma: no cover - the [cluster] extra is not installed
         return None, f"--executor dask needs dask.distributed (pip install '.[cluster]'): {exc}"
     try:
@@ -330,8 +330,8 @@ def _misuse(message: str) -> int:
 
 
 def _has_gpu_cases() -> bool:
-    from grader.cases import load_cases
-    from grader.grading import available_groups
+    from grader.grading.plan import available_groups
+    from grader.judging.cases import load_cases
 
     return any(c.device != "cpu" for g in available_groups() for c in load_cases(g))
 

@@ -4,7 +4,7 @@ The bundle holds what a learner needs and nothing an instructor keeps: the stubs
 provided helpers), the public tests with their stored values, data/, the root conftest.py, a learner README and a
 pyproject that installs without nbgrader. Never solutions/, grader/ (hidden cases, mutants, variants) or the kit's
 own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). With ``--max-hint-level N`` its
-hint levels (exercises/feedback/hint_levels.py) hold levels 1..N only. The leak check (grader/leakcheck.py) then
+hint levels (exercises/feedback/hint_levels.py) hold levels 1..N only. The leak check (grader/authoring/leakcheck.py) then
 proves it: a leak fails the release (exit 1) and the bundle is removed.
 """
 
@@ -59,7 +59,7 @@ def main(*, out: Path, force: bool = False, max_hint_level: int | None = None) -
         if out.resolve() in (ROOT, *ROOT.parents):
             print(f"release: refusing to replace {out} (it holds the kit)", file=sys.stderr)
             return 2
-    from grader.leakcheck import check
+    from grader.authoring.leakcheck import check
 
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.resolve().parent))
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from grader import ROOT
-from grader.ast_mutants import generate
+from grader.authoring.ast_mutants import generate
 
 pytestmark = pytest.mark.kit
 
@@ -75,7 +75,7 @@ def test_ignored_operator_replaces_a_parameter_by_its_default_or_drops_it_at_a_c
 def test_an_ignored_eps_is_killed_by_the_hidden_suite_not_taken_for_equivalent(group, wanted):
     """An argument that no hidden case sets to a non-default value looks "equivalent" to the audit; every eps
     is exercised (issue: a LayerNorm that always used eps = 1e-5 got full marks)."""
-    from grader.verbs.audit import _classify, _load
+    from grader.authoring.audit import _classify, _load
 
     mutants = [
         m
@@ -94,7 +94,7 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
     pytest.importorskip("triton")
     from types import SimpleNamespace
 
-    from grader.verbs.audit import ISOLATED, _classify_isolated
+    from grader.authoring.audit import ISOLATED, _classify_isolated
 
     assert "layer_norm_triton" in ISOLATED
     source = (ROOT / "solutions" / "layer_norm_triton.py").read_text()
@@ -109,8 +109,8 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
 
 def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
     from grader import cases
-    from grader.cases import Freedom
-    from grader.verbs.audit import freed_spans, freedom_of
+    from grader.authoring.audit import freed_spans, freedom_of
+    from grader.judging.cases import Freedom
 
     source = (ROOT / "solutions" / "histograms.py").read_text()
     freed = freed_spans("histograms", source)

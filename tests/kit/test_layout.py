@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from grader import ROOT
-from grader.executor import INSIDE, STAGED_PACKAGE, make_stage
+from grader.run.local import INSIDE, STAGED_PACKAGE, make_stage
 
 TRUSTED_PACKAGES = ("grader", "solutions", "exercises", "tests")
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader import GROUPS, ROOT
-from grader.cases import load_cases
+from grader.judging.cases import load_cases
 
 pytestmark = pytest.mark.kit
 
@@ -32,7 +32,7 @@ SEEDS = os.environ.get("NORMLAB_FALSE_FAIL_SEEDS")
 @pytest.mark.slow
 @pytest.mark.parametrize("group", PRESENT)
 def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
-    from grader.verbs.audit import correct_implementations, false_fails
+    from grader.authoring.audit import correct_implementations, false_fails
 
     assert len(correct_implementations(group)) >= 2, (
         f"{group}: no correct variant under grader/variants/"
@@ -48,8 +48,8 @@ def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl)
     with std 0.09 (rstd 11); a correct float32 dx is then 1.5e-5 from float64, a cancellation error relative to
     the terms rstd * |dxhat|. The judge's dx bound scales with the largest |dx| (exercises/feedback/checks.py); a dx off by
     0.1 % of that scale still fails."""
-    from grader.evaluate import call_driver, case_inputs, judge_case
-    from grader.verbs.audit import correct_implementations
+    from grader.authoring.audit import correct_implementations
+    from grader.judging.evaluate import call_driver, case_inputs, judge_case
 
     group = "layer_norm_torch"
     case = next(c for c in load_cases(group) if c.name == "function_4d_hw_float32_backward")
@@ -71,7 +71,7 @@ def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl)
 
 
 def test_every_group_has_a_stylistically_different_variant():
-    from grader.verbs.audit import variant_group
+    from grader.authoring.audit import variant_group
 
     stems = [p.stem for p in (ROOT / "grader" / "variants").glob("*.py")]
     assert len(stems) >= 3
@@ -117,7 +117,7 @@ CORRUPTIONS = ["none", "string", "list", "nan", "inf", "shape", "dtype", "empty"
 )
 @given(data=st.data())
 def test_judge_turns_malformed_outputs_into_a_failed_case_with_a_reason(group, data):
-    from grader.evaluate import call_driver, case_inputs, judge_case, reference_module
+    from grader.judging.evaluate import call_driver, case_inputs, judge_case, reference_module
 
     cases = [c for c in load_cases(group) if c.device == "cpu"]
     case = data.draw(st.sampled_from(cases), label="case")
@@ -191,9 +191,9 @@ def test_error_messages_worded_differently_keep_full_marks():
     """The public error checks and the hidden errors case on initializers whose messages name only what the
     docstrings ask for (before: the public check also wanted calculate_gain('leaky_relu', True) to name True)."""
     import tests.test_initializers as public
-    from grader.evaluate import call_driver, case_inputs, judge_case
+    from grader.authoring.audit import _load
+    from grader.judging.evaluate import call_driver, case_inputs, judge_case
     from grader.mutants import apply_patch
-    from grader.verbs.audit import _load
 
     group = "initializers"
     source = apply_patch((ROOT / "solutions" / f"{group}.py").read_text(), REWORDED, "reworded")
@@ -210,7 +210,7 @@ def test_hint_search_compares_lists_of_arrays_without_raising():
     """A module case returns lists of arrays (its parameters as built): choosing a hint compares a mutant's
     outputs with the reference's key by key, where ``!=`` on a list of arrays raises (a failed module case
     then lost its hint and said "could not judge the outputs")."""
-    from grader.judge import _changed
+    from grader.judging.compare import _changed
 
     ref = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}
     same = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}

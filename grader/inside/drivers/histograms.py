@@ -1,7 +1,7 @@
 """Worker-side adapters for the histograms group. Trusted code, copied into the worker's staging dir.
 
 Every driver builds its models from parameter values the parent chose (inputs ``p:<parameter name>``),
-calls the learner's function and returns plain data only (see grader/cases.py): numpy arrays, scalars,
+calls the learner's function and returns plain data only (see grader/judging/cases.py): numpy arrays, scalars,
 strings, lists. Figures are read here, by trusted code (lines, colours, image arrays), and closed.
 The parent imports this module too, for the model layouts (``param_shapes``) and to rebuild a ProbeNet
 from logged parameters; nothing here is a reference formula.

@@ -1,5 +1,5 @@
 """Worker-side adapters for the initializers group. Trusted code, copied into the worker's staging dir; each
-returns plain data only (see grader/cases.py): numpy arrays (bfloat16 as float32, which is exact), Python
+returns plain data only (see grader/judging/cases.py): numpy arrays (bfloat16 as float32, which is exact), Python
 scalars, strings, and lists/dicts of those.
 
 The parent chooses shapes, dtypes, parameters and seeds; the worker builds the tensor and a ``torch.Generator``

@@ -1,5 +1,5 @@
 """Worker-side adapters for the layer_norm group (numpy). Trusted code, copied into the worker's staging
-dir; each returns plain data only (see grader/cases.py)."""
+dir; each returns plain data only (see grader/judging/cases.py)."""
 
 from __future__ import annotations
 

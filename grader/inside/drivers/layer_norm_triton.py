@@ -8,7 +8,7 @@ only sets TRITON_INTERPRET=1, the default; the worker calls :func:`before_import
 it imports the graded file: a CPU task runs the kernels in the interpreter (on every machine), a CUDA task (the
 ``cuda_*`` hidden cases, graded under ``--gpu``) compiles them for the GPU. Each worker pays Triton's import
 (~0.3 s, only for submissions graded in this group). The parent's reference runs, for hints, stay interpreted on
-the CPU. Where Triton cannot be imported, the group is not graded (grader/grading.py).
+the CPU. Where Triton cannot be imported, the group is not graded (grader/grading/plan.py).
 
 Inputs: x (M, N), dy, weight/bias (N,) or absent, a ``dtype`` string (half-precision values arrive as float32
 arrays the dtype represents exactly) and ``pad`` (> 0: x is the slice big[:, :N] of a wider tensor, so its row

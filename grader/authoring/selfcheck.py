@@ -63,13 +63,13 @@ class Check:
 
 def main(*, jobs: int = 2, seed: int = 0, group: str | None = None, timeout: float = 10.0) -> int:
     """Check the hidden suite: references full marks, stubs 0, every mutant caught, variants full marks."""
-    from grader.collect import Submission
-    from grader.executor import LocalExecutor
-    from grader.grading import Options, available_groups, grade_class
-    from grader.judgepool import JudgePool
+    from grader.grading.plan import Options, available_groups, grade_class
+    from grader.intake.collect import Submission
+    from grader.judging.pool import JudgePool
     from grader.mutants import all_mutants
     from grader.report.feedback_md import render_result
     from grader.results import Result, fmt
+    from grader.run.local import LocalExecutor
 
     if jobs < 1 or timeout <= 0:
         print("selfcheck: error: --jobs and --timeout must be positive", file=sys.stderr)

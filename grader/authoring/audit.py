@@ -1,12 +1,12 @@
 """`python -m grader audit [--group G] [--seeds K] [--show N]`: how many wrong answers does the hidden suite catch?
 
-For each group, every single-site AST mutant of solutions/<group>.py (grader/ast_mutants.py) is
+For each group, every single-site AST mutant of solutions/<group>.py (grader/authoring/ast_mutants.py) is
 1. checked for equivalence: its outputs equal the reference's on K random input draws of every hidden case
    (detected, not hand-listed; such a mutant is not wrong, so it is left out of the kill rate);
 2. otherwise graded with the hidden suite (judges only, in this process: mutants are derived from trusted code);
    killed when any case fails, raises, or runs past the timeout;
 3. a survivor that changes only a spot the docstring leaves free on purpose (the hidden file's FREEDOMS,
-   grader/cases.py Freedom: a figure's size, a distribution's exact parameters) is "equivalent by contract":
+   grader/judging/cases.py Freedom: a figure's size, a distribution's exact parameters) is "equivalent by contract":
    reported with the docstring's reason, left out of the kill rate like an equivalent mutant.
 Groups in ISOLATED (Triton kernels in the interpreter: a mutated mask reads or writes out of bounds and can corrupt
 the heap) judge each mutant in a forked child instead; a child that dies is "killed (crashed)".
@@ -27,7 +27,7 @@ from types import ModuleType
 import numpy as np
 
 from grader import GROUPS, ROOT
-from grader.cases import Freedom
+from grader.judging.cases import Freedom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--op",
         default=d["op"],
         metavar="OP",
-        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/ast_mutants.py)",
+        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/authoring/ast_mutants.py)",
     )
     parser.add_argument(
         "--false-fail-seeds",
@@ -83,7 +83,7 @@ def main(
     os.environ.setdefault("MPLBACKEND", "Agg")
     if false_fail_seeds:
         return false_fails(group, false_fail_seeds)
-    from grader.ast_mutants import generate
+    from grader.authoring.ast_mutants import generate
 
     worst = 100.0
     rows = []
@@ -193,7 +193,7 @@ def freed_spans(group: str, source: str) -> list[tuple[Span, Freedom]]:
     (the solution changed under it: a stale freedom must not pass silently)."""
     import ast
 
-    from grader.cases import load_freedoms
+    from grader.judging.cases import load_freedoms
 
     tree = ast.parse(source)
     units: dict[str, ast.AST] = {}
@@ -298,7 +298,7 @@ def _template(group: str, conn) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from grader.evaluate import warm_up
+    from grader.judging.evaluate import warm_up
 
     warm_up([group])
     while (order := conn.recv()) is not None:
@@ -340,8 +340,14 @@ def _alarm(_signum, _frame):
 
 
 def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str:
-    from grader.cases import load_cases
-    from grader.evaluate import call_driver, case_inputs, quietly, reference_module, run_inprocess
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import (
+        call_driver,
+        case_inputs,
+        quietly,
+        reference_module,
+        run_inprocess,
+    )
 
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -400,7 +406,7 @@ def _same(a, b) -> bool:
 
 def correct_implementations(group: str) -> list[tuple[str, ModuleType]]:
     """The reference and every variant grader/variants/<group>_*.py (all must get full marks)."""
-    from grader.evaluate import reference_module
+    from grader.judging.evaluate import reference_module
 
     found = [("solutions", reference_module(group))]
     for path in sorted((ROOT / "grader" / "variants").glob(f"{group}_*.py")):
@@ -417,7 +423,7 @@ def variant_group(stem: str) -> str | None:
 
 def false_fails(group: str | None, n: int) -> int:
     """Run the hidden suite with n seeds on every correct implementation; print and count failures."""
-    from grader.evaluate import quietly, run_inprocess
+    from grader.judging.evaluate import quietly, run_inprocess
 
     total_bad = 0
     print("| group | implementation | seeds | case runs | false fails | seconds |")

@@ -1,9 +1,9 @@
 """Grading a class: submissions -> tasks for sandboxed workers -> verdicts decided here, in the trusted parent.
 
 For each (submission, exercise group) this module draws the hidden cases' inputs (seeded by --seed, learner,
-group and case), checks the submitted source (syntax, forbidden APIs, grader/static_check.py), hands the calls to
-an executor (grader/executor.py), and judges every returned output with the case's judge against the
-reference run here on the same inputs (grader/evaluate.py). A worker decides nothing.
+group and case), checks the submitted source (syntax, forbidden APIs, grader/judging/static_check.py), hands the calls to
+an executor (grader/run/local.py), and judges every returned output with the case's judge against the
+reference run here on the same inputs (grader/judging/evaluate.py). A worker decides nothing.
 
 A finished learner is appended to the journal at once, so an interrupted run resumes where it stopped; a
 learner whose files, options and kit are unchanged since the journal entry is not graded again.
@@ -21,12 +21,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import GROUPS, ROOT, static_check
-from grader.collect import Submission
-from grader.executor import Call, Executor, Outcome, Task, TaskReply
+from grader import GROUPS, ROOT
+from grader.grading.journal import Journal, kit_fingerprint
 from grader.inside import sandbox, wire
 from grader.inside.forbidden import rules_for
-from grader.journal import Journal, kit_fingerprint
+from grader.intake.collect import Submission
+from grader.judging import static_check
 from grader.results import (
     CRASHED,
     FAILED,
@@ -45,6 +45,7 @@ from grader.results import (
     Result,
     split_cents,
 )
+from grader.run.local import Call, Executor, Outcome, Task, TaskReply
 
 CRASH_TYPES = ("MemoryError", "RecursionError", "SystemExit", "KeyboardInterrupt")
 CHEAP_JUDGE = (
@@ -158,11 +159,11 @@ def prepare(
 ) -> Prepared:
     """Everything decided before any learner code runs; the tasks to run (none if nothing to run).
 
-    ``draw_inputs=False`` (an executor that judges where it runs, grader/dask_executor.py): the calls carry no
+    ``draw_inputs=False`` (an executor that judges where it runs, grader/run/dask_client.py): the calls carry no
     hidden inputs; the node draws them from the same seed, learner, group and case, for the run and the judge.
     """
-    from grader.cases import load_cases
-    from grader.evaluate import case_inputs
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import case_inputs
 
     if group not in available_groups():
         return Prepared(group, GroupResult(group, NOT_AVAILABLE, 0, message="no hidden tests yet"))
@@ -304,7 +305,7 @@ def syntax_message(group: str, exc: SyntaxError) -> str:
 
 def score_group(prep: Prepared) -> GroupResult:
     """Verdicts for every case from the task replies (called once all of the group's tasks are back)."""
-    from grader.evaluate import judge_case
+    from grader.judging.evaluate import judge_case
 
     gr = prep.result
     outcomes: dict[str, Outcome] = {}
@@ -376,7 +377,7 @@ def score_group(prep: Prepared) -> GroupResult:
 
 
 def _all_cases(group: str) -> list[Any]:
-    from grader.cases import load_cases
+    from grader.judging.cases import load_cases
 
     return load_cases(group)
 
@@ -496,7 +497,7 @@ def grade_class(
 ) -> list[Result]:
     """Grade every submission; results in the order of ``subs``. ``progress(result, reused)`` per learner.
 
-    ``judges``: a grader.judgepool.JudgePool to judge on several cores (default: in this process).
+    ``judges``: a grader.judging.pool.JudgePool to judge on several cores (default: in this process).
     """
     grading = ClassGrading(options, executor, journal, max_inflight, progress, judges)
     return grading.run(subs)
@@ -645,7 +646,7 @@ class ClassGrading:
             out = reply.outcomes.get(prep.runs.get(case.name, case.name))
             if not needs_judge(out):
                 continue
-            # judged by the executor in a trusted process already (grader/dask_executor.py)
+            # judged by the executor in a trusted process already (grader/run/dask_client.py)
             if case.name in getattr(reply, "verdicts", {}):
                 prep.verdicts[case.name] = reply.verdicts[case.name]
                 continue
@@ -653,7 +654,7 @@ class ClassGrading:
             seen = self.costs.setdefault(key, [])
             if self.judges is None or len(seen) < 3 or sum(seen[1:]) / len(seen[1:]) < CHEAP_JUDGE:
                 # cheap (or not measured yet; the first run pays imports, so it does not count): here
-                from grader.evaluate import judge_case
+                from grader.judging.evaluate import judge_case
 
                 t0 = time.perf_counter()
                 prep.verdicts[case.name] = judge_case(
@@ -672,7 +673,7 @@ class ClassGrading:
         try:
             prep.verdicts[case] = fut.result()
         except Exception as exc:
-            from grader.cases import Verdict
+            from grader.judging.cases import Verdict
 
             prep.verdicts[case] = Verdict(False, f"grader error: {exc}")
             prep.result.status = GRADER_ERROR

@@ -1,4 +1,4 @@
-"""Checks that nbgrader notebooks call from their test cells (see grader/notebooks.py).
+"""Checks that nbgrader notebooks call from their test cells (see grader/authoring/nbgrader_course.py).
 
 These run in the learner's own kernel: nbgrader's trust model, where the checks and the learner's code share an
 interpreter (SECURITY.md explains what that allows; `python -m grader grade` on the same notebooks is the
@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from exercises.feedback.hints import render
-from grader.cases import load_cases
-from grader.evaluate import call_driver, case_inputs, judge_case
+from grader.judging.cases import load_cases
+from grader.judging.evaluate import call_driver, case_inputs, judge_case
 
 NOTEBOOK_SEED = 20261125
 

@@ -1,6 +1,6 @@
 """`python -m grader sync [--check]`: regenerate what is derived from solutions/.
 
-- exercises/<group>.py: the stub made from solutions/<group>.py (grader/stubs.py);
+- exercises/<group>.py: the stub made from solutions/<group>.py (grader/authoring/stubs.py);
 - tests/data/<group>.npz: the inputs of every stored public case (``STORED`` in tests/test_<group>.py), the
   reference's outputs on them, and the outputs of each mutant of the group where they differ (for hints).
 
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(*, check: bool = False, group: str | None = None, data: Path | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from grader.stubs import make_stub
+    from grader.authoring.stubs import make_stub
 
     data_dir = Path(data) if data else ROOT / "tests" / "data"
     stale: list[str] = []
@@ -152,7 +152,7 @@ def _near(v: np.ndarray, e: np.ndarray, spec: Any, name: str) -> bool:
 
 def stored_values(group: str) -> StoredValues | None:
     """npz contents for ``group``: STORED specs run on the reference and on every mutant of the group."""
-    from grader.evaluate import quietly
+    from grader.judging.evaluate import quietly
 
     try:
         tests = importlib.import_module(f"tests.test_{group}")

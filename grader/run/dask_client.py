@@ -1,20 +1,20 @@
 """Grading past one machine: the scheduler's executor seam on ``dask.distributed``.
 
-:class:`DaskExecutor` has the :class:`grader.executor.LocalExecutor` interface (``submit``, ``submit_bundle``,
+:class:`DaskExecutor` has the :class:`grader.run.local.LocalExecutor` interface (``submit``, ``submit_bundle``,
 ``close``, ``start_error``), so ``grading.grade_class`` drives it unchanged. Each (submission, groups) bundle
 becomes one dask task, run by :func:`run_remote` *in the dask worker process*:
 
 - the dask worker (the instructor's machine, outside any sandbox: trusted, like the local grader's parent)
-  holds its own :class:`~grader.executor.LocalExecutor` (one per process, started on first use or warmed by
+  holds its own :class:`~grader.run.local.LocalExecutor` (one per process, started on first use or warmed by
   :class:`GraderPlugin`): learner code runs only in that node's zygote-forked, sandboxed workers, never in
   the dask worker itself; a crash, hang, flood or fork there costs the learner's own calls, as locally;
 - it draws the hidden inputs there (:func:`draw_inputs`: from seed, learner, group and case, as the local
-  grader's parent and ``grader/judgepool.py`` do), runs the calls on them and judges every returned output
-  there (:func:`grader.evaluate.judge_case`), so drawing and judging scale with the workers and the client
+  grader's parent and ``grader/judging/pool.py`` do), runs the calls on them and judges every returned output
+  there (:func:`grader.judging.evaluate.judge_case`), so drawing and judging scale with the workers and the client
   only collects verdicts, writes reports and the journal;
 - the reply travels back with its verdicts and without the learner's arrays.
 
-What a task carries: the learner's graded sources (already safely unpacked by the client, grader/unpack.py)
+What a task carries: the learner's graded sources (already safely unpacked by the client, grader/intake/unpack.py)
 and the group, calls (case names, no inputs) and limits; the kit (references, hidden cases, drivers, helpers, MNIST) is installed on
 every node and added there, never shipped per task. The client's kit fingerprint rides along: a worker whose
 installed kit differs refuses the task (:class:`KitMismatch`, naming both fingerprints) and the client stops.
@@ -42,9 +42,9 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from grader import GROUPS, judge_side_triton
-from grader.executor import LocalExecutor, Task, TaskReply
+from grader.grading.journal import kit_fingerprint
 from grader.inside import wire
-from grader.journal import kit_fingerprint
+from grader.run.local import LocalExecutor, Task, TaskReply
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with its address
 # The embedded LocalCluster's workers (README: the same for workers started by hand):
@@ -74,7 +74,7 @@ class KitMismatch(ClusterError):
 
 @dataclass
 class JudgedReply(TaskReply):
-    """A TaskReply judged on the dask worker: case name -> verdict (``grader.cases.Verdict``)."""
+    """A TaskReply judged on the dask worker: case name -> verdict (``grader.judging.cases.Verdict``)."""
 
     verdicts: dict[str, Any] = field(default_factory=dict)
 
@@ -112,7 +112,7 @@ def local_executor(
     with _lock:
         executor = _executors.get(key)
         if executor is None:
-            from grader.grading import _one_thread, available_groups
+            from grader.grading.plan import _one_thread, available_groups
 
             _one_thread()  # judging here runs as in the local grader: one thread
             extra = [p for p in hide if os.path.exists(p)] + _local_directory()
@@ -169,14 +169,14 @@ def _undo_malloc_trim() -> None:
 def _warm_judging(groups: tuple[str, ...] | None = None) -> None:
     """This process's imports for judging ``groups`` (hidden cases, references, drivers), paid once per group
     while the zygote starts, and only for the groups the run grades. Imports only, unlike the local grader's
-    parent (grader.evaluate.warm_up also runs each driver once): here every dask worker would pay those
+    parent (grader.judging.evaluate.warm_up also runs each driver once): here every dask worker would pay those
     reference runs again, and the first judgement pays its own first kernels anyway."""
     with _judging:
         import importlib
 
-        from grader.cases import load_cases
-        from grader.evaluate import reference_module
-        from grader.grading import available_groups
+        from grader.grading.plan import available_groups
+        from grader.judging.cases import load_cases
+        from grader.judging.evaluate import reference_module
 
         worker_kit()
         todo = [
@@ -204,7 +204,7 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
             f"{_worker_address() or 'this dask worker'} has kit fingerprint {mine}, the client has {meta['kit']}: "
             "install the same kit version on every node (it would grade with another hidden suite)"
         )
-    from grader.grading import DATA_GROUPS, kit_files
+    from grader.grading.plan import DATA_GROUPS, kit_files
 
     groups = meta.get("groups")
     groups = tuple(groups) if groups is not None else None
@@ -235,10 +235,10 @@ def run_remote(tasks: list[Task], meta: dict[str, Any]) -> list[JudgedReply]:
 
 
 def draw_inputs(task: Task, seed: int) -> dict[str, Any]:
-    """Each call's hidden inputs, drawn here as the client would have (grader.evaluate.case_inputs: seeded by
+    """Each call's hidden inputs, drawn here as the client would have (grader.judging.evaluate.case_inputs: seeded by
     seed, learner, group and case): used for the sandboxed run and again for the judging."""
-    from grader.cases import load_cases
-    from grader.evaluate import case_inputs
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import case_inputs
 
     by_name = {c.name: c for c in load_cases(task.group)}
     return {
@@ -263,8 +263,8 @@ def judge_reply(
     """Judge every output in ``reply`` here (trusted process), as the local grader's parent does: each case
     judged on the outputs of the call that ran its (call key, device), on that call's inputs (``drawn``, or
     drawn again from the seed)."""
-    from grader.cases import Verdict, load_cases
-    from grader.evaluate import case_inputs, judge_case
+    from grader.judging.cases import Verdict, load_cases
+    from grader.judging.evaluate import case_inputs, judge_case
 
     cases = load_cases(task.group)
     by_name = {c.name: c for c in cases}

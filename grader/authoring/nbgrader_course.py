@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from grader import GROUPS, ROOT
-from grader.stubs import regions
+from grader.authoring.stubs import regions
 
 SCHEMA_VERSION = 3
 KEEP = (
@@ -87,7 +87,7 @@ def hint_cell(ex_ids: list[str], max_hint_level: int | None = None) -> dict | No
 def group_notebook(group: str, max_hint_level: int | None = None) -> dict:
     """The nbgrader source notebook of one exercise group (a plain nbformat-4 dict); each solution cell is
     followed by the hint levels of its exercises, up to ``max_hint_level`` (None: all)."""
-    from grader.cases import load_cases
+    from grader.judging.cases import load_cases
     from grader.points import POINTS
 
     source = (ROOT / "solutions" / f"{group}.py").read_text()
@@ -138,7 +138,7 @@ def group_notebook(group: str, max_hint_level: int | None = None) -> dict:
     cells.append(
         _cell(
             "code",
-            f"from grader.notebook_checks import check_public\n\n"
+            f"from grader.judging.notebook_checks import check_public\n\n"
             f"check_public({group!r}, globals())",
             _meta("locked", f"{group}-public"),
         )
@@ -152,7 +152,7 @@ def group_notebook(group: str, max_hint_level: int | None = None) -> dict:
                 "code",
                 f"# Hidden check: {case.name}" + (f" -- {case.doc}" if case.doc else "") + "\n"
                 "### BEGIN HIDDEN TESTS\n"
-                "from grader.notebook_checks import check\n\n"
+                "from grader.judging.notebook_checks import check\n\n"
                 f"check({group!r}, {case.name!r}, globals())\n"
                 "### END HIDDEN TESTS",
                 _meta("grade", f"{group}-hidden-{case.name}", points),
@@ -179,7 +179,7 @@ def build_course(
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(out.resolve())))
     written = []
-    from grader.grading import available_groups
+    from grader.grading.plan import available_groups
 
     for group in GROUPS:
         if group not in available_groups():  # no hidden tests, 0 points or not installable here

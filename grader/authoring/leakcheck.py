@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import ROOT
-from grader.stubs import regions
+from grader.authoring.stubs import regions
 
 FORBIDDEN_PATHS = (
     "solutions",

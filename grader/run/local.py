@@ -37,7 +37,7 @@ import numpy as np
 
 from grader import ROOT
 from grader.inside import sandbox, wire
-from grader.zygote import Zygote, ZygoteError
+from grader.run.zygote_client import Zygote, ZygoteError
 
 UID_BASE = 200_000  # workers run as UID_BASE + k (no passwd entry needed), distinct while they run
 MAX_TIMEOUTS = 3  # per task: after this many, the remaining calls are not run
@@ -86,7 +86,7 @@ class TaskReply:
 
 
 class Executor(Protocol):
-    """The seam between the grading loop (grader/grading.py) and wherever learner code runs.
+    """The seam between the grading loop (grader/grading/plan.py) and wherever learner code runs.
 
     - ``submit(task)``: run one self-contained (submission, group) :class:`Task`; the future's result is its
       :class:`TaskReply` (a fault of the learner's code is in the reply; an exception means the executor failed).
@@ -117,7 +117,7 @@ class Stage:
 
 
 INSIDE = (
-    Path(__file__).resolve().parent / "inside"
+    Path(__file__).resolve().parents[1] / "inside"
 )  # the sandbox side, copied whole into every stage
 STAGED_PACKAGE = "normlab_worker"  # its name on the zygote's sys.path
 

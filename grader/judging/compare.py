@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from exercises.feedback.checks import as_numpy, choose_hint, generic_hint, mismatch
-from grader.cases import JudgeContext, Outputs, Verdict, upcast64
+from grader.judging.cases import JudgeContext, Outputs, Verdict, upcast64
 
 Judge = Callable[[JudgeContext], Verdict]
 

@@ -1,7 +1,7 @@
 """Parent-side judging of hidden cases, shared by every way of running them.
 
 - ``judge_case`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
-  runs in this process, on CPU) and calls the case's judge. The grading loop (grader/grading.py) calls it with outputs that came
+  runs in this process, on CPU) and calls the case's judge. The grading loop (grader/grading/plan.py) calls it with outputs that came
   back over the wire from a sandboxed worker.
 - ``run_inprocess`` calls the drivers on a module *in this process*. Only for trusted code: the references and
   mutants (selfcheck, `grader audit`) and nbgrader's hidden test cells (which run in the learner's own kernel,
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
+from grader.judging.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
 
 
 @contextlib.contextmanager
@@ -71,7 +71,7 @@ def judge_case(
     def run_mutants(inp: Inputs) -> dict[str, Outputs]:
         # Two mutants may share a hint (dgamma over axis 0 / dgamma averaged): keep both, the second
         # as "<hint>#<n>"; the suffix is dropped from the verdict below.
-        from grader.mutant_scope import relevant
+        from grader.judging.mutant_scope import relevant
 
         found: dict[str, Outputs] = {}
         for hint, module, name in _mutant_modules(group) if hints else ():

@@ -1,7 +1,7 @@
 """Trusted judge processes: the parent's verdicts computed on every core, not in one thread.
 
 Judging a case runs the reference (and, on a failure, the mutants) on the case's inputs in a trusted process
-(grader/evaluate.py). For cheap cases that is nothing, but a case that trains a model costs as much in the
+(grader/judging/evaluate.py). For cheap cases that is nothing, but a case that trains a model costs as much in the
 parent as in the worker, and one Python thread would then bound the whole class run. A :class:`JudgePool`
 keeps ``n`` judge servers -- fresh interpreters of this kit, started on first use, as trusted as the parent
 itself, never sandboxed and never reachable by a worker (each talks only over a socketpair to the parent) --
@@ -25,10 +25,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from grader import ROOT
-from grader.cases import Verdict
 from grader.inside import wire
+from grader.judging.cases import Verdict
 
-BOOT = "from grader.judgepool import serve; serve()"
+BOOT = "from grader.judging.pool import serve; serve()"
 
 
 def serve() -> None:
@@ -37,8 +37,8 @@ def serve() -> None:
 
     _os.environ.setdefault("MPLBACKEND", "Agg")
     sock = socket.socket(fileno=int(_os.environ["NORMLAB_JUDGE_FD"]))
-    from grader.cases import load_cases
-    from grader.evaluate import case_inputs, judge_case
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import case_inputs, judge_case
 
     cases: dict[str, dict[str, Any]] = {}
     try:

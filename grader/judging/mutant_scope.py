@@ -1,6 +1,6 @@
 """Which graded functions a mutant changes, so a failed case runs only the mutants that can explain it.
 
-Choosing a hint runs the group's mutants on the failed case's inputs (grader/evaluate.py). A mutant whose
+Choosing a hint runs the group's mutants on the failed case's inputs (grader/judging/evaluate.py). A mutant whose
 patch lies in functions the case never calls gives the reference's outputs and explains nothing; for groups
 whose cases train models, running it anyway multiplies the judge's cost by the number of mutants.
 
@@ -16,7 +16,7 @@ import ast
 from functools import cache
 
 from grader import ROOT
-from grader.static_check import charged_to
+from grader.judging.static_check import charged_to
 
 
 def _units(tree: ast.Module) -> list[tuple[int, int, str, ast.AST]]:
