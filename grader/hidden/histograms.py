@@ -22,7 +22,7 @@ import numpy as np
 from exercises.feedback.checks import heatmap_axes_problem
 from grader.inside.drivers import histograms as drv
 from grader.judging.cases import Case, Freedom, JudgeContext, Verdict
-from grader.judging.compare import _changed, compare
+from grader.judging.compare import compare, mutant_changes, same
 
 HIST = ("get_weight_histogram",)
 TRACK = ("HistogramTracker",)
@@ -229,23 +229,16 @@ def _hint(
     ctx: JudgeContext, names: Iterable[str], first: str | None = None, atol: float = 0.0
 ) -> str | None:
     """The hint of the first mutant whose changed outputs among ``names`` the learner reproduces."""
-    mutants = _changed(ctx.mutants, ctx.reference)
+    mutants = mutant_changes(ctx.mutants, ctx.reference)
     order = sorted(mutants, key=lambda h: h != first)
     for hint in order:
         outs = {k: v for k, v in mutants[hint].items() if k in names}
-        if outs and all(_same(ctx.outputs.get(k), v, atol) for k, v in outs.items()):
+        if outs and all(
+            same(ctx.outputs.get(k), v, rtol=1e-7, atol=max(atol, 1e-9), dtypes=False)
+            for k, v in outs.items()
+        ):
             return hint
     return None
-
-
-def _same(got: Any, want: Any, atol: float) -> bool:
-    if isinstance(want, np.ndarray):
-        return (
-            isinstance(got, np.ndarray)
-            and got.shape == want.shape
-            and bool(np.allclose(got, want, rtol=1e-7, atol=max(atol, 1e-9), equal_nan=True))
-        )
-    return got == want
 
 
 def _fail(message: str, hint: str | None = None) -> Verdict:

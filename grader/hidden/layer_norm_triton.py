@@ -20,23 +20,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from exercises.feedback.checks import FLOAT32_VS_64, HALF_TOLERANCES, choose_hint
 from grader.judging.cases import Case, JudgeContext, Verdict
-from grader.judging.compare import _changed, all_of, compare
+from grader.judging.compare import all_of
+from grader.judging.truth import against_truth, exact
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
 ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")
-HALF = ("float16", "bfloat16")
 GRADS = ("dx", "dweight", "dbias")
 EPS = 1e-5
 
 
 # --- inputs -------------------------------------------------------------------------------------------
-
-
-def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
-    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(getattr(torch, dtype))
-    return t.float().numpy() if dtype in HALF else t.numpy()
 
 
 def _inputs(
@@ -64,7 +58,7 @@ def _inputs(
         d["weight"] = rng.uniform(0.5, 2.0, n)
     if bias:
         d["bias"] = rng.standard_normal(n)
-    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d = {k: exact(v, dtype) for k, v in d.items()}
     d["dtype"] = dtype
     d["pad"] = int(pad)
     d["twice"] = bool(twice)
@@ -85,7 +79,7 @@ def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32", eps=Fals
         d["weight"] = rng.uniform(0.5, 2.0, n)
         if use_bias:
             d["bias"] = rng.standard_normal(n)
-    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d = {k: exact(v, dtype) for k, v in d.items()}
     d.update(dtype=dtype, elementwise_affine=affine, use_bias=use_bias)
     if eps:
         d["eps"] = np.float64(_small_eps(rng))
@@ -127,10 +121,6 @@ def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return truth
 
 
-def _tolerance(dtype: str) -> tuple[float, float]:
-    return HALF_TOLERANCES.get(dtype, FLOAT32_VS_64)
-
-
 def near_truth(*names: str, atol: float | None = None, rtol: float | None = None) -> Any:
     """Judge: each named output (those the truth has) is the float64 truth rounded to the case dtype (mean
     and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
@@ -147,24 +137,12 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
             where = str(ctx.outputs.get(f"{n}_device"))
             if not where.startswith(ctx.case.device):
                 return Verdict(False, f"{n} is on {where}, expected {ctx.case.device}")
-        expected = {
-            n: _exact(truth[n], "float32" if n in ("mean", "rstd") else dtype) for n in present
-        }
-        tol_r, tol_a = _tolerance(dtype)
-        atols = {n: tol_a if atol is None else atol for n in present}
-        for n in set(present) & set(GRADS):  # sums of many products / a difference of larger terms
-            atols[n] = max(atols[n], tol_a * max(1.0, float(np.abs(expected[n]).max())))
-        problems, wrong, generic = compare(
-            ctx.outputs,
-            expected,
-            present,
-            rtol=tol_r if rtol is None else rtol,
-            atol=atols,
-            dtypes=dict.fromkeys(present, ""),
+        dtypes = {n: "float32" if n in ("mean", "rstd") else dtype for n in present}
+        problems, hint, generic = against_truth(
+            ctx, truth, dtypes, dtype, rtol=rtol, atol=atol, scaled=GRADS
         )
         if not problems:
             return Verdict.ok()
-        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=wrong)
         return Verdict(False, "; ".join(problems), hint or generic)
 
     return judge
