@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import GROUPS, ROOT
-from grader.grading.journal import GRADE_PACKAGES, grade_files, kit_fingerprint
+from grader.kit import GRADE_PACKAGES, grade_files, kit_fingerprint
 
 COPIED = (*GRADE_PACKAGES, "data")
 
