@@ -1,7 +1,7 @@
 """Parent-side judging of hidden cases, shared by every way of running them.
 
-- ``judge_case`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
-  runs in this process, on CPU) and calls the case's judge. The grading loop (grader/grading/plan.py) calls it with outputs that came
+- ``case_verdict`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
+  runs in this process, on CPU) and calls the case's judge. The class loop (grader/grading/class_loop.py) calls it with outputs that came
   back over the wire from a sandboxed worker.
 - ``run_inprocess`` calls the drivers on a module *in this process*. Only for trusted code: the references and
   mutants (selfcheck, `grader audit`) and nbgrader's hidden test cells (which run in the learner's own kernel,
@@ -14,6 +14,8 @@ import contextlib
 import copy
 import dataclasses
 import importlib
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -57,7 +59,7 @@ def call_driver(
     return driver(group, case.driver)(module, copy.deepcopy(inputs), device)
 
 
-def judge_case(
+def case_verdict(
     group: str, case: Case, inputs: Inputs, outputs: Outputs, *, hints: bool = True
 ) -> Verdict:
     """The verdict on ``outputs`` (the learner's, untrusted plain data) for ``case`` on ``inputs``.
@@ -98,6 +100,14 @@ def judge_case(
         )
 
 
+def use_one_thread() -> None:
+    """Reference and mutant runs in this process use one thread: the workers and verdict servers have the other
+    cores."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
 def warm_up(groups: list[str]) -> None:
     """Pay this process's first-call costs now (imports of the references, drivers and what they use, such as
     torch.optim's lazy torch._dynamo; first kernels): one reference run per driver of each group, on a case's
@@ -135,7 +145,7 @@ def run_inprocess(
     for case in load_cases(group):
         if case.device not in devices:
             continue
-        key = (case.call_key, case.device)
+        key = case.run_key
         if key not in runs:
             inputs = case_inputs(group, case, seed=seed, learner=learner)
             try:
@@ -148,5 +158,5 @@ def run_inprocess(
             why = f"raised {type(outputs).__name__}: {str(outputs)[:300]}"
             results.append((case, Verdict(False, why)))
             continue
-        results.append((case, judge_case(group, case, inputs, outputs, hints=hints)))
+        results.append((case, case_verdict(group, case, inputs, outputs, hints=hints)))
     return results
