@@ -1,4 +1,5 @@
-"""`python -m grader audit [--group G] [--seeds K] [--show N]`: how many wrong answers does the hidden suite catch?
+"""The mutation audit (`python -m grader audit`, grader/verbs/audit.py): how many wrong answers does the hidden
+suite catch, and does it ever fail a correct one?
 
 For each group, every single-site AST mutant of solutions/<group>.py (grader/authoring/ast_mutants.py) is
 1. checked for equivalence: its outputs equal the reference's on K random input draws of every hidden case
@@ -15,62 +16,23 @@ Prints per group the kill rate and each surviving mutant as a diff; exit 1 when 
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import os
 import signal
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import ModuleType
 
-import numpy as np
-
 from grader import GROUPS, ROOT
+from grader.authoring.ast_mutants import AstMutant
 from grader.judging.cases import Freedom
+from grader.judging.compare import same
+from grader.kit import hidden_file, reference_file, variant_files
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d = main.__kwdefaults__
-    parser.add_argument("--group", choices=GROUPS, default=d["group"], help="audit one group only")
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        default=d["seeds"],
-        help="input draws per case for the equivalence check (default %(default)s)",
-    )
-    parser.add_argument(
-        "--goal",
-        type=float,
-        default=d["goal"],
-        help="minimum kill rate per group, in %% (default %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=d["timeout"],
-        help="seconds per mutant before it counts as killed (default %(default)s)",
-    )
-    parser.add_argument(
-        "--show", type=int, default=d["show"], help="surviving diffs to print per group"
-    )
-    parser.add_argument(
-        "--op",
-        default=d["op"],
-        metavar="OP",
-        help="only the mutants of one operator (e.g. ignored: an argument ignored; see grader/authoring/ast_mutants.py)",
-    )
-    parser.add_argument(
-        "--false-fail-seeds",
-        type=int,
-        default=d["false_fail_seeds"],
-        metavar="N",
-        help="instead of mutants: run the hidden suite on the references and every correct variant under "
-        "grader/variants/ with N seeds; any failure is a false fail (exit 1)",
-    )
-
-
-def main(
+def run(
     *,
     group: str | None = None,
     seeds: int = 4,
@@ -80,88 +42,113 @@ def main(
     false_fail_seeds: int = 0,
     op: str | None = None,
 ) -> int:
+    """The mutation audit of ``group`` (every group by default), printed; 0 when every group's kill rate reaches
+    ``goal`` %. With ``false_fail_seeds``: the false-fail run of :func:`false_fails` instead."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     if false_fail_seeds:
         return false_fails(group, false_fail_seeds)
-    from grader.authoring.ast_mutants import generate
-
-    worst = 100.0
-    rows = []
+    audits = []
     for g in [group] if group else GROUPS:
-        path = ROOT / "solutions" / f"{g}.py"
-        if not path.exists() or not (ROOT / "grader" / "hidden" / f"{g}.py").exists():
+        if not reference_file(g).exists() or not hidden_file(g).exists():
             continue
-        start = time.perf_counter()
-        source = path.read_text()
-        original = _unparse(source)
-        freed = freed_spans(g, source)
-        killed, equivalent, survived, broken = [], [], [], []
-        by_contract: list[tuple[object, Freedom]] = []
-        mutants = [m for m in generate(source) if not op or m.name.startswith(op + "@")]
-        verdicts = (
-            _classify_isolated(g, mutants, seeds, timeout)
-            if g in ISOLATED
-            else (_classify_source(g, m.source, seeds, timeout) for m in mutants)
-        )
-        crashed = []
-        for mutant, verdict in zip(mutants, verdicts, strict=True):
-            if verdict == "crashed":
-                crashed.append(mutant)
-                verdict = "killed"
-            freedom = freedom_of(mutant, freed) if verdict == "survived" else None
-            if freedom is not None:
-                by_contract.append((mutant, freedom))
-                continue
-            {
-                "killed": killed,
-                "equivalent": equivalent,
-                "survived": survived,
-                "broken": broken,
-            }[verdict].append(mutant)
-        non_equivalent = len(killed) + len(survived) + len(broken)
-        rate = 100.0 * (len(killed) + len(broken)) / non_equivalent if non_equivalent else 100.0
-        worst = min(worst, rate)
-        rows.append(
-            (
-                g,
-                len(killed) + len(broken),
-                non_equivalent,
-                len(equivalent),
-                len(by_contract),
-                rate,
-                time.perf_counter() - start,
-            )
-        )
-        print(
-            f"\n== {g}: killed {len(killed) + len(broken)} / {non_equivalent} non-equivalent mutants "
-            f"({rate:.1f} %); {len(equivalent)} equivalent left out, and {len(by_contract)} "
-            "equivalent by contract"
-            + (f"; {len(crashed)} killed by crashing their child process" if crashed else "")
-        )
-        print(_per_operator(killed + broken, survived, equivalent))
-        if crashed:
-            print("   crashed (child died): " + ", ".join(m.name for m in crashed))
-        for mutant, freedom in by_contract:
-            print(
-                f"-- equivalent by contract {mutant.name} ({mutant.description}) in "
-                f"{freedom.function}, {freedom.where}: {freedom.reason}"
-            )
-        for mutant in survived[:show]:
-            print(f"-- survived {mutant.name}: {mutant.description}")
-            diff = difflib.unified_diff(
-                original.splitlines(), mutant.source.splitlines(), lineterm="", n=1
-            )
-            print("\n".join(list(diff)[2:]))
-        if len(survived) > show:
-            print(f"   (+{len(survived) - show} more survivors)")
+        audit = audit_group(g, seeds=seeds, timeout=timeout, op=op)
+        _print_group(audit, show)
+        audits.append(audit)
     print(
         "\n| group | killed | non-equivalent | equivalent | equivalent by contract | kill rate "
         "| seconds |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for g, k, n, e, c, rate, secs in rows:
-        print(f"| {g} | {k} | {n} | {e} | {c} | {rate:.1f} % | {secs:.0f} |")
+    for a in audits:
+        print(
+            f"| {a.group} | {a.caught} | {a.non_equivalent} | {len(a.equivalent)} | "
+            f"{len(a.by_contract)} | {a.rate:.1f} % | {a.seconds:.0f} |"
+        )
+    worst = min([100.0, *(a.rate for a in audits)])
     return 0 if worst >= goal else 1
+
+
+@dataclass
+class GroupAudit:
+    """One group's mutants by verdict (a crashed child counts as killed and is listed in ``crashed`` too)."""
+
+    group: str
+    original: str  # the reference, unparsed: what survivors' diffs are taken against
+    killed: list[AstMutant] = field(default_factory=list)
+    equivalent: list[AstMutant] = field(default_factory=list)
+    survived: list[AstMutant] = field(default_factory=list)
+    broken: list[AstMutant] = field(default_factory=list)  # does not load: killed
+    crashed: list[AstMutant] = field(default_factory=list)
+    by_contract: list[tuple[AstMutant, Freedom]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def caught(self) -> int:
+        return len(self.killed) + len(self.broken)
+
+    @property
+    def non_equivalent(self) -> int:
+        return self.caught + len(self.survived)
+
+    @property
+    def rate(self) -> float:
+        return 100.0 * self.caught / self.non_equivalent if self.non_equivalent else 100.0
+
+
+def audit_group(group: str, *, seeds: int, timeout: float, op: str | None = None) -> GroupAudit:
+    """Every AST mutant of solutions/<group>.py (those of operator ``op`` only, when given), classified."""
+    from grader.authoring.ast_mutants import generate
+
+    start = time.perf_counter()
+    source = reference_file(group).read_text()
+    audit = GroupAudit(group, _unparse(source))
+    freed = freed_spans(group, source)
+    mutants = [m for m in generate(source) if not op or m.name.startswith(op + "@")]
+    verdicts = (
+        classify_isolated(group, mutants, seeds, timeout)
+        if group in ISOLATED
+        else (classify_source(group, m.source, seeds, timeout) for m in mutants)
+    )
+    for mutant, verdict in zip(mutants, verdicts, strict=True):
+        if verdict == "crashed":
+            audit.crashed.append(mutant)
+            verdict = "killed"
+        freedom = freedom_of(mutant, freed) if verdict == "survived" else None
+        if freedom is not None:
+            audit.by_contract.append((mutant, freedom))
+            continue
+        getattr(audit, verdict).append(mutant)
+    audit.seconds = time.perf_counter() - start
+    return audit
+
+
+def _print_group(audit: GroupAudit, show: int) -> None:
+    print(
+        f"\n== {audit.group}: killed {audit.caught} / {audit.non_equivalent} non-equivalent mutants "
+        f"({audit.rate:.1f} %); {len(audit.equivalent)} equivalent left out, and "
+        f"{len(audit.by_contract)} equivalent by contract"
+        + (
+            f"; {len(audit.crashed)} killed by crashing their child process"
+            if audit.crashed
+            else ""
+        )
+    )
+    print(_per_operator(audit.killed + audit.broken, audit.survived, audit.equivalent))
+    if audit.crashed:
+        print("   crashed (child died): " + ", ".join(m.name for m in audit.crashed))
+    for mutant, freedom in audit.by_contract:
+        print(
+            f"-- equivalent by contract {mutant.name} ({mutant.description}) in "
+            f"{freedom.function}, {freedom.where}: {freedom.reason}"
+        )
+    for mutant in audit.survived[:show]:
+        print(f"-- survived {mutant.name}: {mutant.description}")
+        diff = difflib.unified_diff(
+            audit.original.splitlines(), mutant.source.splitlines(), lineterm="", n=1
+        )
+        print("\n".join(list(diff)[2:]))
+    if len(audit.survived) > show:
+        print(f"   (+{len(audit.survived) - show} more survivors)")
 
 
 def _per_operator(killed: list, survived: list, equivalent: list) -> str:
@@ -193,17 +180,10 @@ def freed_spans(group: str, source: str) -> list[tuple[Span, Freedom]]:
     (the solution changed under it: a stale freedom must not pass silently)."""
     import ast
 
+    from grader.judging.callgraph import code_units
     from grader.judging.cases import load_freedoms
 
-    tree = ast.parse(source)
-    units: dict[str, ast.AST] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            units[node.name] = node
-        elif isinstance(node, ast.ClassDef):
-            for m in node.body:
-                if isinstance(m, ast.FunctionDef):
-                    units[f"{node.name}.{m.name}"] = m
+    units = {name: node for _, _, name, node in code_units(ast.parse(source))}
     out: list[tuple[Span, Freedom]] = []
     for freedom in load_freedoms(group):
         fn = units.get(freedom.function)
@@ -244,7 +224,7 @@ def _unparse(source: str) -> str:
     return ast.unparse(ast.parse(source))
 
 
-def _load(group: str, source: str) -> ModuleType:
+def load_source(group: str, source: str) -> ModuleType:
     name = f"grader._audit_mutant_{group}"
     module = ModuleType(name)
     module.__file__ = str(ROOT / "solutions" / f"{group}.py")
@@ -253,13 +233,13 @@ def _load(group: str, source: str) -> ModuleType:
     return module
 
 
-def _classify_source(group: str, source: str, seeds: int, timeout: float) -> str:
+def classify_source(group: str, source: str, seeds: int, timeout: float) -> str:
     """The verdict on one mutant's source: "broken" (does not load), else _classify's."""
     try:
-        module = _load(group, source)
+        module = load_source(group, source)
     except Exception:
         return "broken"
-    return _classify(group, module, seeds, timeout)
+    return classify(group, module, seeds, timeout)
 
 
 # Groups whose mutants are judged one per child process: Triton's interpreter does not bounds-check a load or
@@ -268,7 +248,7 @@ def _classify_source(group: str, source: str, seeds: int, timeout: float) -> str
 ISOLATED = frozenset({"layer_norm_triton"})
 
 
-def _classify_isolated(group: str, mutants: list, seeds: int, timeout: float) -> Iterator[str]:
+def classify_isolated(group: str, mutants: list, seeds: int, timeout: float) -> Iterator[str]:
     """_classify_source of each mutant, each in its own child: "crashed" where the child dies.
 
     A spawned template process (fresh interpreter: not a fork of this one, whose torch may have started
@@ -312,7 +292,7 @@ def _template(group: str, conn) -> None:
                 null = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(null, 1)
                 os.dup2(null, 2)
-                os.write(write, _classify_source(group, source, seeds, timeout).encode())
+                os.write(write, classify_source(group, source, seeds, timeout).encode())
                 code = 0
             finally:
                 os._exit(code)
@@ -339,13 +319,9 @@ def _alarm(_signum, _frame):
     raise _Timeout
 
 
-def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str:
-    from grader.judging.cases import load_cases
+def classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str:
     from grader.judging.evaluate import (
-        call_driver,
-        case_inputs,
         quietly,
-        reference_module,
         run_inprocess,
     )
 
@@ -353,9 +329,7 @@ def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         with quietly():
-            if _equivalent(
-                group, module, seeds, load_cases, case_inputs, call_driver, reference_module
-            ):
+            if equivalent(group, module, seeds):
                 return "equivalent"
             results = run_inprocess(group, module, seed=0, learner="audit", hints=False)
             return "survived" if all(v.passed for _, v in results) else "killed"
@@ -368,9 +342,12 @@ def _classify(group: str, module: ModuleType, seeds: int, timeout: float) -> str
         signal.signal(signal.SIGALRM, old)
 
 
-def _equivalent(
-    group, module, seeds, load_cases, case_inputs, call_driver, reference_module
-) -> bool:
+def equivalent(group: str, module: ModuleType, seeds: int) -> bool:
+    """Does ``module`` give the reference's outputs (within 1e-9 relative, 1e-12 absolute) on ``seeds`` input
+    draws of every CPU hidden case?"""
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import call_driver, case_inputs, reference_module
+
     ref = reference_module(group)
     for case in load_cases(group):
         if case.device != "cpu":
@@ -382,26 +359,9 @@ def _equivalent(
             except Exception:
                 return False
             want = call_driver(group, case, ref, inputs)
-            if not _same(got, want):
+            if not same(got, want, rtol=1e-9, atol=1e-12):
                 return False
     return True
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        a, b = np.asarray(a), np.asarray(b)
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        if a.dtype.kind in "fc":
-            return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
-        return bool(np.array_equal(a, b))
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
-    return a == b
 
 
 def correct_implementations(group: str) -> list[tuple[str, ModuleType]]:
@@ -409,16 +369,11 @@ def correct_implementations(group: str) -> list[tuple[str, ModuleType]]:
     from grader.judging.evaluate import reference_module
 
     found = [("solutions", reference_module(group))]
-    for path in sorted((ROOT / "grader" / "variants").glob(f"{group}_*.py")):
-        if variant_group(path.stem) == group:
-            found.append((f"variants/{path.name}", _load(f"{group}_{path.stem}", path.read_text())))
+    for path in variant_files(group):
+        found.append(
+            (f"variants/{path.name}", load_source(f"{group}_{path.stem}", path.read_text()))
+        )
     return found
-
-
-def variant_group(stem: str) -> str | None:
-    """The group of a variant file `<group>_<style>`: the longest group name that prefixes it."""
-    matches = [g for g in GROUPS if stem.startswith(g + "_")]
-    return max(matches, key=len) if matches else None
 
 
 def false_fails(group: str | None, n: int) -> int:
@@ -429,7 +384,7 @@ def false_fails(group: str | None, n: int) -> int:
     print("| group | implementation | seeds | case runs | false fails | seconds |")
     print("|---|---|---:|---:|---:|---:|")
     for g in [group] if group else GROUPS:
-        if not (ROOT / "grader" / "hidden" / f"{g}.py").exists():
+        if not hidden_file(g).exists():
             continue
         for label, module in correct_implementations(g):
             start, runs, bad = time.perf_counter(), 0, []

@@ -1,4 +1,4 @@
-"""`python -m grader sync [--check]`: regenerate what is derived from solutions/.
+"""What `python -m grader sync [--check]` does (grader/verbs/sync.py): regenerate what is derived from solutions/.
 
 - exercises/<group>.py: the stub made from solutions/<group>.py (grader/authoring/stubs.py);
 - tests/data/<group>.npz: the inputs of every stored public case (``STORED`` in tests/test_<group>.py), the
@@ -14,7 +14,6 @@ or SIMD units round differently from the one that wrote the files, and fails on 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import os
@@ -29,26 +28,9 @@ import numpy as np
 from grader import GROUPS, ROOT
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d = main.__kwdefaults__
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        default=d["check"],
-        help="write nothing; exit 1 if a generated file is missing or out of date",
-    )
-    parser.add_argument(
-        "--group", choices=GROUPS, default=d["group"], help="only this exercise group"
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=d["data"],
-        help="the stored values' folder (default: tests/data)",
-    )
-
-
-def main(*, check: bool = False, group: str | None = None, data: Path | None = None) -> int:
+def sync(*, check: bool = False, group: str | None = None, data: Path | None = None) -> int:
+    """Regenerate (``check``: compare) the stubs and stored values of ``group`` (every group by default),
+    printing what was out of date; 1 when ``check`` found something out of date, else 0."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     from grader.authoring.stubs import make_stub
 
@@ -152,8 +134,6 @@ def _near(v: np.ndarray, e: np.ndarray, spec: Any, name: str) -> bool:
 
 def stored_values(group: str) -> StoredValues | None:
     """npz contents for ``group``: STORED specs run on the reference and on every mutant of the group."""
-    from grader.judging.evaluate import quietly
-
     try:
         tests = importlib.import_module(f"tests.test_{group}")
     except ModuleNotFoundError:
@@ -161,7 +141,7 @@ def stored_values(group: str) -> StoredValues | None:
     specs = getattr(tests, "STORED", None)
     if not specs:
         return None
-    from exercises.feedback.checks import mismatch, tolerance
+    from exercises.feedback.checks import tolerance
     from exercises.feedback.stored import flatten
     from grader.mutants import all_mutants
 
@@ -174,32 +154,8 @@ def stored_values(group: str) -> StoredValues | None:
         inputs = spec.make()
         with _fixed_global_rngs():
             expected = _arrays(spec.run(reference, **_copy(inputs)))
-        mistakes: dict[str, dict[str, np.ndarray]] = {}
-        unsure: set[str] = (
-            set()
-        )  # hints whose stored outputs could come from another of their mutants
-        for hint, module in mutants:
-            if hint in mistakes:
-                continue
-            try:
-                with quietly(), _fixed_global_rngs():  # mutants take sqrt of negatives by design
-                    outs = _arrays(spec.run(module, **_copy(inputs)))
-            except Exception:  # noqa: S112 - a mutant that raises on this case stores nothing
-                continue
-            changed = {
-                k: v
-                for k, v in outs.items()
-                if k in expected
-                and (v.dtype != expected[k].dtype or mismatch(v, expected[k]) is not None)
-            }
-            near = {k for k, v in outs.items() if k in expected and _near(v, expected[k], spec, k)}
-            if changed:
-                mistakes[hint] = changed
-                borderline |= {f"{name}/mistake/{hint}/{k}" for k in near}
-            elif near:  # on another machine this mutant might be the one stored under its hint
-                unsure.add(hint)
-        for hint in unsure & set(mistakes):
-            borderline |= {f"{name}/mistake/{hint}/{k}" for k in expected}
+        mistakes, unsure_keys = _mistakes(spec, name, inputs, expected, mutants)
+        borderline |= unsure_keys
         cases[name] = ({k: np.asarray(v) for k, v in inputs.items()}, expected, mistakes)
         for kind, values in (("in", cases[name][0]), ("out", expected)):
             for k, v in values.items():
@@ -211,6 +167,46 @@ def stored_values(group: str) -> StoredValues | None:
             for k, v in outs.items():
                 tolerances[f"{name}/mistake/{hint}/{k}"] = spec.tolerance_for(k, v.dtype)
     return StoredValues(flatten(cases), tolerances, borderline)
+
+
+def _mistakes(
+    spec: Any,
+    name: str,
+    inputs: dict[str, Any],
+    expected: dict[str, np.ndarray],
+    mutants: list[tuple[str, Any]],
+) -> tuple[dict[str, dict[str, np.ndarray]], set[str]]:
+    """(hint -> the outputs its first mutant changes on this stored case, the npz keys of mutant outputs that
+    may be present or absent on another machine)."""
+    from exercises.feedback.checks import mismatch
+    from grader.judging.evaluate import quietly
+
+    mistakes: dict[str, dict[str, np.ndarray]] = {}
+    borderline: set[str] = set()
+    unsure: set[str] = set()  # hints whose stored outputs could come from another of their mutants
+    for hint, module in mutants:
+        if hint in mistakes:
+            continue
+        try:
+            with quietly(), _fixed_global_rngs():  # mutants take sqrt of negatives by design
+                outs = _arrays(spec.run(module, **_copy(inputs)))
+        except Exception:  # noqa: S112 - a mutant that raises on this case stores nothing
+            continue
+        changed = {
+            k: v
+            for k, v in outs.items()
+            if k in expected
+            and (v.dtype != expected[k].dtype or mismatch(v, expected[k]) is not None)
+        }
+        near = {k for k, v in outs.items() if k in expected and _near(v, expected[k], spec, k)}
+        if changed:
+            mistakes[hint] = changed
+            borderline |= {f"{name}/mistake/{hint}/{k}" for k in near}
+        elif near:  # on another machine this mutant might be the one stored under its hint
+            unsure.add(hint)
+    for hint in unsure & set(mistakes):
+        borderline |= {f"{name}/mistake/{hint}/{k}" for k in expected}
+    return mistakes, borderline
 
 
 @contextlib.contextmanager
