@@ -108,7 +108,7 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
 
 
 def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
-    from grader import cases
+    from grader.judging import cases
     from grader.authoring.audit import freed_spans, freedom_of
     from grader.judging.cases import Freedom
 
