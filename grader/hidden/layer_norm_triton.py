@@ -149,8 +149,10 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
 
 
 def _deterministic(ctx: JudgeContext) -> Verdict:
-    for n in ("dweight", "dbias"):
+    for n, given in (("dweight", "weight"), ("dbias", "bias")):
         a, b = ctx.outputs.get(n), ctx.outputs.get(f"{n}_again")
+        if ctx.inputs.get(given) is not None and not isinstance(a, np.ndarray):
+            return Verdict(False, f"{n}: expected an array, got {type(a).__name__}", "not-array")
         if isinstance(a, np.ndarray) and not (
             isinstance(b, np.ndarray)
             and a.shape == b.shape
