@@ -108,8 +108,8 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
 
 
 def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
-    from grader.judging import cases
     from grader.authoring.audit import freed_spans, freedom_of
+    from grader.judging import cases
     from grader.judging.cases import Freedom
 
     source = (ROOT / "solutions" / "histograms.py").read_text()
