@@ -95,8 +95,9 @@ def client_seconds_per_learner(n: int = 20) -> float:
     """CPU seconds the client spends per learner before sending it (grading.prepare for every group a default
     `grade` grades: the static check of the learner's file, the hidden inputs, the tasks)."""
     sys.path.insert(0, str(ROOT))
-    from grader.collect import collect
-    from grader.grading import Options, kit_files, prepare
+    from grader.grading.plan import Options, prepare
+    from grader.intake.collect import collect
+    from grader.kit import helper_files
     from grader.points import POINTS, default_groups
 
     groups = default_groups(dict(POINTS))
@@ -104,7 +105,7 @@ def client_seconds_per_learner(n: int = 20) -> float:
     with tempfile.TemporaryDirectory(prefix="normlab-dask-bench-") as tmp:
         make_class(Path(tmp), n)
         subs, _ = collect(Path(tmp))
-        kit = kit_files()
+        kit = helper_files()
         for g in groups:  # first-call costs (imports) do not count
             prepare(subs[0], g, Options(), kit, draw_inputs=False)
         start = time.process_time()

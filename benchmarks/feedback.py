@@ -54,19 +54,13 @@ def _time(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - start, proc.returncode
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--groups", default="layer_norm,initializers,histograms,all")
-    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
-    args = parser.parse_args()
-
-    pycache = tempfile.mkdtemp(prefix="normlab-pycache-")
+def _configs(groups: list[str]) -> list[tuple[str, list[str]]]:
+    """(label, python arguments) of each command timed: the bare imports, then pytest per group and impl."""
     configs: list[tuple[str, list[str]]] = [
         ("import numpy, pytest", ["-c", "import numpy, pytest"]),
         ("import torch", ["-c", "import torch"]),
     ]
-    for group in args.groups.split(","):
+    for group in groups:
         for impl in ("solutions", "exercises"):
             configs.append(
                 (
@@ -83,6 +77,34 @@ def main() -> int:
                     ],
                 )
             )
+    return configs
+
+
+def _print(rows: list[tuple], runs: int, markdown: bool) -> None:
+    if markdown:
+        print(
+            f"Median of {runs} runs, {os.cpu_count()} CPUs; warm = bytecode cached, "
+            "cold = PYTHONDONTWRITEBYTECODE=1.\n"
+        )
+        print("| command | warm median s | warm min–max s | cold median s | exit |")
+        print("|---|---:|---:|---:|---:|")
+        for label, wm, wmin, wmax, cm, code in rows:
+            print(f"| `{label}` | {wm:.2f} | {wmin:.2f}–{wmax:.2f} | {cm:.2f} | {code} |")
+    else:
+        print(f"{'command':<62} {'warm':>7} {'min–max':>13} {'cold':>7} exit")
+        for label, wm, wmin, wmax, cm, code in rows:
+            print(f"{label:<62} {wm:7.2f} {wmin:6.2f}–{wmax:<6.2f} {cm:7.2f} {code:4d}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--groups", default="layer_norm,initializers,histograms,all")
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    args = parser.parse_args()
+
+    pycache = tempfile.mkdtemp(prefix="normlab-pycache-")
+    configs = _configs(args.groups.split(","))
     times: dict[tuple[str, str], list[float]] = {}
     codes: dict[tuple[str, str], int] = {}
     try:
@@ -110,19 +132,7 @@ def main() -> int:
                 codes[(label, "warm")],
             )
         )
-    if args.markdown:
-        print(
-            f"Median of {args.runs} runs, {os.cpu_count()} CPUs; warm = bytecode cached, "
-            "cold = PYTHONDONTWRITEBYTECODE=1.\n"
-        )
-        print("| command | warm median s | warm min–max s | cold median s | exit |")
-        print("|---|---:|---:|---:|---:|")
-        for label, wm, wmin, wmax, cm, code in rows:
-            print(f"| `{label}` | {wm:.2f} | {wmin:.2f}–{wmax:.2f} | {cm:.2f} | {code} |")
-    else:
-        print(f"{'command':<62} {'warm':>7} {'min–max':>13} {'cold':>7} exit")
-        for label, wm, wmin, wmax, cm, code in rows:
-            print(f"{label:<62} {wm:7.2f} {wmin:6.2f}–{wmax:<6.2f} {cm:7.2f} {code:4d}")
+    _print(rows, args.runs, args.markdown)
     return 0
 
 

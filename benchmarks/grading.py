@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from grader.authoring.stubs import BEGIN, END, make_stub  # noqa: E402
 from grader.mutants import all_mutants  # noqa: E402
-from grader.stubs import BEGIN, END, make_stub  # noqa: E402
 
 LOOP_GROUP = "layer_norm"
 LOOP = (

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.executor import LocalExecutor  # noqa: E402
+from grader.run.local import LocalExecutor  # noqa: E402
 
 HANG = (
     "        while True:  # never returns, and swallows whatever a signal handler raises\n"
@@ -53,12 +53,14 @@ def hung(group: str, anchor: str) -> str:
 
 def run(executor, group: str, source: str, timeout: float, learner: str) -> tuple[float, float]:
     """(seconds the executor took for the group's calls, points) of one submission of ``group``."""
-    from grader.collect import Submission
-    from grader.grading import Options, kit_files, prepare, score_group
+    from grader.grading.plan import Options, prepare
+    from grader.grading.score import score_group
+    from grader.intake.collect import Submission
+    from grader.kit import helper_files
 
     options = Options(timeout=timeout, gpu="off")
     sub = Submission(learner, learner, "folder", files={group: source.encode()})
-    prep = prepare(sub, group, options, kit_files())
+    prep = prepare(sub, group, options, helper_files())
     start = time.monotonic()
     prep.replies = [executor.run_task(task) for task in prep.tasks]
     seconds = time.monotonic() - start

@@ -24,7 +24,7 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader.cases import Case, JudgeContext, Verdict, case_rng
+from grader.judging.cases import Case, JudgeContext, Verdict, case_rng
 from grader.mutants import all_mutants
 
 GROUP = "initializers"

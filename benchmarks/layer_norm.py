@@ -246,35 +246,9 @@ def torch_rows(
     # why each compiled row is skipped (no C++ compiler, --no-compile, or its own compile failure)
     skipped = dict.fromkeys(COMPILED, compile_ok) if compile_ok else {}
     if not compile_ok:
-        torch._dynamo.reset()  # a fresh cache per shape: a fair compile time, no recompile limit
-        # The bwd rows re-run one graph (retain_graph=True), which a backward that donates its saved buffers
-        # to its outputs refuses; donation saves memory, not time.
-        import torch._functorch.config as functorch_config
-
-        if hasattr(functorch_config, "donated_buffer"):
-            functorch_config.donated_buffer = False
-        # "F.layer_norm compiled" is inductor's own lowering of the same op (its decomposition of
-        # native_layer_norm and its backward): what torch.compile makes of a layer norm at best, the
-        # yardstick for the compiled Function beside ATen's hand-written kernels.
-        for impl in COMPILED:
-            eager_fn = impls[impl.removesuffix(" compiled")]
-            compiled = torch.compile(lambda x, w, b, f=eager_fn: f(x, w, b), dynamic=False)
-            try:
-                sync = _sync(device)
-                start = time.perf_counter()
-                out = compiled(x, w, b)
-                sync()
-                middle = time.perf_counter()
-                torch.autograd.grad(out, (x, w, b), g)
-                sync()
-            except Exception as exc:  # shown as the reason the row is skipped
-                first = str(exc).splitlines()[0][:120] if str(exc) else ""
-                skipped[impl] = f"torch.compile failed: {type(exc).__name__}: {first}"
-                continue
-            key = f"{device} {shape} {name} {impl}"
-            compile_times[key] = time.perf_counter() - start
-            compile_times[f"{key} (fwd only)"] = middle - start
-            impls[impl] = compiled
+        _compile_rows(
+            impls, skipped, (x, w, b), g, device, f"{device} {shape} {name}", compile_times
+        )
 
     rows = []
     for impl, fn in impls.items():
@@ -306,6 +280,48 @@ def torch_rows(
         for p in TENSORS
     ]
     return rows
+
+
+def _compile_rows(
+    impls: dict[str, Callable],
+    skipped: dict[str, str],
+    args: tuple[torch.Tensor, ...],
+    g: torch.Tensor,
+    device: str,
+    label: str,
+    compile_times: dict[str, float],
+) -> None:
+    """Add each COMPILED impl to ``impls``, compiled and run once (its compile time in ``compile_times``), or
+    say in ``skipped`` why it is not."""
+    torch._dynamo.reset()  # a fresh cache per shape: a fair compile time, no recompile limit
+    # The bwd rows re-run one graph (retain_graph=True), which a backward that donates its saved buffers
+    # to its outputs refuses; donation saves memory, not time.
+    import torch._functorch.config as functorch_config
+
+    if hasattr(functorch_config, "donated_buffer"):
+        functorch_config.donated_buffer = False
+    # "F.layer_norm compiled" is inductor's own lowering of the same op (its decomposition of
+    # native_layer_norm and its backward): what torch.compile makes of a layer norm at best, the
+    # yardstick for the compiled Function beside ATen's hand-written kernels.
+    for impl in COMPILED:
+        eager_fn = impls[impl.removesuffix(" compiled")]
+        compiled = torch.compile(lambda x, w, b, f=eager_fn: f(x, w, b), dynamic=False)
+        try:
+            sync = _sync(device)
+            start = time.perf_counter()
+            out = compiled(*args)
+            sync()
+            middle = time.perf_counter()
+            torch.autograd.grad(out, args, g)
+            sync()
+        except Exception as exc:  # shown as the reason the row is skipped
+            first = str(exc).splitlines()[0][:120] if str(exc) else ""
+            skipped[impl] = f"torch.compile failed: {type(exc).__name__}: {first}"
+            continue
+        key = f"{label} {impl}"
+        compile_times[key] = time.perf_counter() - start
+        compile_times[f"{key} (fwd only)"] = middle - start
+        impls[impl] = compiled
 
 
 def numpy_rows(shape: tuple[int, int]) -> list[Row]:
@@ -584,6 +600,32 @@ def plot(rows: list[Row], path: Path) -> None:
 
 
 def main() -> int:
+    args = _parser().parse_args()
+    rounds = args.rounds or (5 if args.quick else 15)
+    target_s = 0.002 if args.quick else 0.01
+    devices, notes = _setup(args)
+    rows: list[Row] = []
+    roofline: dict[str, float] = {}
+    compile_times: dict[str, float] = {}
+    for device in devices:
+        roofline[device] = copy_bandwidth(device, args.quick)
+        label = torch.cuda.get_device_name() if device == "cuda" else "CPU"
+        notes.append(
+            f"{device} ({label}): copy bandwidth {roofline[device]:.1f} GB/s (the roofline)"
+        )
+        rows += _time_device(device, args, rounds, target_s, notes, compile_times)
+    caches = (
+        "off (--cold-compile)" if args.cold_compile else "on: a rerun may reuse earlier kernels"
+    )
+    for key, seconds in compile_times.items():
+        notes.append(
+            f"torch.compile time {key}: {seconds:.1f} s (first call; inductor caches {caches})"
+        )
+    _report(rows, roofline, notes, args)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="CI-sized: smaller shapes, fewer rounds"
@@ -618,14 +660,16 @@ def main() -> int:
         help="markdown table to FILE (or stdout when no FILE is given)",
     )
     parser.add_argument("--plot", type=Path, default=None, help="bar chart of fwd+bwd times (PNG)")
-    args = parser.parse_args()
+    return parser
+
+
+def _setup(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """Apply the process-wide options (allocator, threads, inductor caches); (devices, the notes so far)."""
     allocator = (
         "allocator: glibc's defaults (--system-malloc)"
         if args.system_malloc
         else keep_freed_memory()
     )
-    rounds = args.rounds or (5 if args.quick else 15)
-    target_s = 0.002 if args.quick else 0.01
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.cold_compile:
@@ -653,60 +697,60 @@ def main() -> int:
     if "cuda" in devices and not torch.cuda.is_available():
         notes.append("cuda: skipped (CUDA not available)")
         devices.remove("cuda")
+    return devices, notes
 
+
+def _time_device(
+    device: str,
+    args: argparse.Namespace,
+    rounds: int,
+    target_s: float,
+    notes: list[str],
+    compile_times: dict[str, float],
+) -> list[Row]:
+    """Every row of one device, timed: the Triton kernels (CUDA; on the CPU one interpreted shape, untimed),
+    then each shape and dtype's numpy / torch / compiled rows."""
+    problem = "--no-compile" if args.no_compile else _compile_problem(device)
+    if problem:
+        notes.append(f"{device}: the torch.compile rows skipped: {problem}")
+    shapes = CPU_SHAPES if device == "cpu" else CUDA_SHAPES
+    if args.quick:
+        shapes = shapes[:2] if device == "cpu" else shapes[:3]
+    dtypes = [torch.float32] if device == "cpu" else [torch.float32, torch.bfloat16]
     rows: list[Row] = []
-    roofline: dict[str, float] = {}
-    compile_times: dict[str, float] = {}
-    for device in devices:
-        roofline[device] = copy_bandwidth(device, args.quick)
-        label = torch.cuda.get_device_name() if device == "cuda" else "CPU"
-        notes.append(
-            f"{device} ({label}): copy bandwidth {roofline[device]:.1f} GB/s (the roofline)"
-        )
-        problem = "--no-compile" if args.no_compile else _compile_problem(device)
-        if problem:
-            notes.append(f"{device}: the torch.compile rows skipped: {problem}")
-        shapes = CPU_SHAPES if device == "cpu" else CUDA_SHAPES
-        if args.quick:
-            shapes = shapes[:2] if device == "cpu" else shapes[:3]
-        dtypes = [torch.float32] if device == "cpu" else [torch.float32, torch.bfloat16]
-        if device.startswith("cuda"):
-            for shape in TRITON_SHAPES[:2] if args.quick else TRITON_SHAPES:
-                for dtype in TRITON_DTYPES:
-                    group = triton_rows(device, shape, dtype)
-                    print(
-                        f"timing {device} {shape} {dtype} Triton ...", file=sys.stderr, flush=True
-                    )
-                    run_interleaved(group, rounds, target_s)
-                    rows += group
-                    del group
-                    torch.cuda.empty_cache()
-        else:
-            rows += triton_rows(device, TRITON_SHAPES[0], torch.float32)
-            notes.append(triton_interpreter_check())
-        for shape in shapes:
-            for dtype in dtypes:
-                group = torch_rows(device, shape, dtype, problem, compile_times)
-                if device == "cpu" and dtype == torch.float32:
-                    group = numpy_rows(shape) + group
-                print(
-                    f"timing {device} {shape} {str(dtype).removeprefix('torch.')} ...",
-                    file=sys.stderr,
-                    flush=True,
-                )
+    if device.startswith("cuda"):
+        for shape in TRITON_SHAPES[:2] if args.quick else TRITON_SHAPES:
+            for dtype in TRITON_DTYPES:
+                group = triton_rows(device, shape, dtype)
+                print(f"timing {device} {shape} {dtype} Triton ...", file=sys.stderr, flush=True)
                 run_interleaved(group, rounds, target_s)
                 rows += group
-                if device.startswith("cuda"):
-                    del group
-                    torch.cuda.empty_cache()
-    caches = (
-        "off (--cold-compile)" if args.cold_compile else "on: a rerun may reuse earlier kernels"
-    )
-    for key, seconds in compile_times.items():
-        notes.append(
-            f"torch.compile time {key}: {seconds:.1f} s (first call; inductor caches {caches})"
-        )
+                del group
+                torch.cuda.empty_cache()
+    else:
+        rows += triton_rows(device, TRITON_SHAPES[0], torch.float32)
+        notes.append(triton_interpreter_check())
+    for shape in shapes:
+        for dtype in dtypes:
+            group = torch_rows(device, shape, dtype, problem, compile_times)
+            if device == "cpu" and dtype == torch.float32:
+                group = numpy_rows(shape) + group
+            print(
+                f"timing {device} {shape} {str(dtype).removeprefix('torch.')} ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            run_interleaved(group, rounds, target_s)
+            rows += group
+            if device.startswith("cuda"):
+                del group
+                torch.cuda.empty_cache()
+    return rows
 
+
+def _report(
+    rows: list[Row], roofline: dict[str, float], notes: list[str], args: argparse.Namespace
+) -> None:
     lines = table(rows, roofline)
     text = render_text(lines)
     # with --markdown on stdout, the plain table is progress: stderr, so stdout holds the markdown only
@@ -731,7 +775,6 @@ def main() -> int:
     if args.plot:
         plot(rows, args.plot)
         print(f"plot written to {args.plot}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader import ROOT
-from grader.cases import load_cases
-from grader.evaluate import call_driver, case_inputs, judge_case
+from grader.judging.cases import load_cases
+from grader.judging.evaluate import call_driver, case_inputs, case_verdict
 from grader.points import POINTS, default_groups
 
 LEARNER = Path(os.environ.get("NORMLAB_LEARNER_DIR", ROOT / "exercises"))
@@ -48,5 +48,5 @@ def test_hidden_case(group: str, case_name: str) -> None:
     case = next(c for c in load_cases(group) if c.name == case_name)
     inputs = case_inputs(group, case, seed=0, learner=LEARNER.name)
     outputs = call_driver(group, case, _module(group), inputs)
-    verdict = judge_case(group, case, inputs, outputs)
+    verdict = case_verdict(group, case, inputs, outputs)
     assert verdict.passed, verdict.message

@@ -30,8 +30,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from grader import GROUPS  # noqa: E402 - after the path fix, so the script runs from anywhere
+from grader.authoring.stubs import BEGIN, END, make_stub, regions  # noqa: E402
 from grader.mutants import all_mutants  # noqa: E402
-from grader.stubs import BEGIN, END, make_stub, regions  # noqa: E402
 
 OUT = ROOT / "examples" / "submissions"
 # The misconception cleo shows, per group (the first mutant of the group when not listed here).

@@ -22,12 +22,12 @@ def _triton_interpreter_without_cuda() -> None:
 _triton_interpreter_without_cuda()
 
 
-def judge_side_triton() -> None:
-    """For the grader's own processes (the CLI's parent, judge servers, dask workers): they run references and
+def interpret_triton_kernels() -> None:
+    """For the grader's own trusted processes (the CLI's, verdict servers, dask workers): they run references and
     mutants on the CPU only, so Triton's kernels must be interpreted there even on a GPU machine. Triton reads the
     mode once, when triton.language is imported, which torch._dynamo does as soon as an optimizer is built (the
-    histograms references): set it before any judging. The sandboxed workers start from a clean environment
-    (grader/zygote.py) and choose their own mode per task (grader/inside/drivers/layer_norm_triton.py)."""
+    histograms references): set it before any verdict. The sandboxed workers start from a clean environment
+    (grader/run/zygote_client.py) and choose their own mode per task (grader/inside/drivers/layer_norm_triton.py)."""
     import os
 
     os.environ.setdefault("TRITON_INTERPRET", "1")

@@ -49,7 +49,7 @@ def run(argv: list[str] | None = None) -> int:
     if verb is None:
         parser.print_help()
         return 2
-    from grader import judge_side_triton
+    from grader import interpret_triton_kernels
 
-    judge_side_triton()
+    interpret_triton_kernels()
     return int(_module(verb).main(**args) or 0)

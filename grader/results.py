@@ -7,6 +7,7 @@ in proportion to their weights by largest remainders, so the cases' points add u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ NOT_AVAILABLE = "not available"
 SYNTAX_ERROR = "syntax error"
 IMPORT_FAILED = "import failed"
 GRADER_ERROR = "grader error"
+# How isolated a sandboxed worker ran (grader/inside/sandbox.py decides it), weakest first.
+ISOLATION_LEVELS = ("minimal", "partial", "full")
 
 
 def split_cents(points: float, weights: list[float]) -> list[int]:
@@ -90,7 +93,7 @@ class Result:
     entry: str
     groups: dict[str, GroupResult]
     problems: list[str] = field(default_factory=list)
-    isolation: str = ""  # "full" | "partial" | "minimal" | "" (nothing ran)
+    isolation: str = ""  # one of ISOLATION_LEVELS, or "" (nothing ran)
     isolation_detail: str = ""
     seed: int = 0
     execution_time: float = 0.0
@@ -142,3 +145,15 @@ def _events(g: GroupResult) -> str:
     if g.flood:
         counts["output flood"] = 1
     return ", ".join(f"{n} {k}" if k != "output flood" else k for k, n in counts.items())
+
+
+def weakest_isolation(results: Sequence[Result]) -> tuple[str, str]:
+    """(the weakest isolation level any of ``results`` ran at, its detail line); ("", "") when none ran."""
+    levels = sorted(
+        {r.isolation for r in results if r.isolation in ISOLATION_LEVELS},
+        key=ISOLATION_LEVELS.index,
+    )
+    if not levels:
+        return "", ""
+    detail = next((r.isolation_detail for r in results if r.isolation == levels[0]), "")
+    return levels[0], detail or levels[0]

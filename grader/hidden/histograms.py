@@ -1,6 +1,6 @@
 """Hidden cases for the histograms group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): other models, bin counts, ranges, data
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): other models, bin counts, ranges, data
 and plots than the public tests show. The drivers (grader/inside/drivers/histograms.py) build the models from
 these inputs in the worker and read the figures there; the judges below decide in the parent.
 
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from exercises.feedback.checks import heatmap_axes_problem
-from grader.cases import Case, Freedom, JudgeContext, Verdict
 from grader.inside.drivers import histograms as drv
-from grader.judge import _changed, compare
+from grader.judging.cases import Case, Freedom, JudgeContext, Verdict
+from grader.judging.compare import compare, mutant_changes, same
 
 HIST = ("get_weight_histogram",)
 TRACK = ("HistogramTracker",)
@@ -229,23 +229,16 @@ def _hint(
     ctx: JudgeContext, names: Iterable[str], first: str | None = None, atol: float = 0.0
 ) -> str | None:
     """The hint of the first mutant whose changed outputs among ``names`` the learner reproduces."""
-    mutants = _changed(ctx.mutants, ctx.reference)
+    mutants = mutant_changes(ctx.mutants, ctx.reference)
     order = sorted(mutants, key=lambda h: h != first)
     for hint in order:
         outs = {k: v for k, v in mutants[hint].items() if k in names}
-        if outs and all(_same(ctx.outputs.get(k), v, atol) for k, v in outs.items()):
+        if outs and all(
+            same(ctx.outputs.get(k), v, rtol=1e-7, atol=max(atol, 1e-9), dtypes=False)
+            for k, v in outs.items()
+        ):
             return hint
     return None
-
-
-def _same(got: Any, want: Any, atol: float) -> bool:
-    if isinstance(want, np.ndarray):
-        return (
-            isinstance(got, np.ndarray)
-            and got.shape == want.shape
-            and bool(np.allclose(got, want, rtol=1e-7, atol=max(atol, 1e-9), equal_nan=True))
-        )
-    return got == want
 
 
 def _fail(message: str, hint: str | None = None) -> Verdict:
@@ -779,7 +772,7 @@ CASES = [
 ]
 
 # What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
-# contract (grader/cases.py Freedom), not as a gap of the cases above.
+# contract (grader/judging/cases.py Freedom), not as a gap of the cases above.
 FREEDOMS = [
     Freedom(
         "plot_histogram_overlay",

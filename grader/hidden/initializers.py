@@ -1,6 +1,6 @@
 """Hidden cases for the initializers group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): shapes, gains, slopes, modes, sparsities and the
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): shapes, gains, slopes, modes, sparsities and the
 generator seed the worker uses. Exact judges for the fans, the gains, constant_ and the errors. Random fills are
 judged by exercises/feedback/init_stats.py against the distribution torch.nn.init draws from for the same call (the oracle),
 never by equality with any draw: each random check rejects a correct submission with probability <= 1e-8 and a
@@ -33,8 +33,8 @@ from exercises.feedback.init_stats import (
     torch_sparse_zeros,
     zero_counts,
 )
-from grader.cases import Case, JudgeContext, Verdict
-from grader.judge import close
+from grader.judging.cases import Case, JudgeContext, Verdict
+from grader.judging.compare import close
 
 PARAMS = ("a", "b", "mean", "std", "gain", "mode", "nonlinearity", "sparsity", "val")
 RANDOM_FNS = (

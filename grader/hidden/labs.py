@@ -1,6 +1,6 @@
 """Hidden cases for the labs group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): other sizes, seeds, gains, eps ranges, nets
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): other sizes, seeds, gains, eps ranges, nets
 and curves than the public tests show. The drivers (grader/inside/drivers/labs.py) call the lab functions in
 the worker; the judges below decide in the parent: the measuring functions by the reference run on the same
 inputs (with tolerances far above rounding) or by properties any correct answer has (shapes, moments, the
@@ -19,9 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from exercises import lab_tools
-from exercises.feedback.checks import choose_hint
-from grader.cases import Case, Freedom, JudgeContext, Verdict, upcast64
-from grader.judge import _changed, all_of, close, compare
+from grader.judging.cases import Case, Freedom, JudgeContext, Verdict, upcast64
+from grader.judging.compare import all_of, close, compare, mutant_changes, mutant_hint
 
 NAMES = ("normal", "uniform", "exponential", "bimodal")
 STATS = ("mean", "std", "skewness", "kurtosis")
@@ -29,11 +28,6 @@ STATS = ("mean", "std", "skewness", "kurtosis")
 
 def _fail(message: str, hint: str | None = None) -> Verdict:
     return Verdict(False, message, hint)
-
-
-def _mutant_hint(ctx: JudgeContext, names: list[str]) -> str | None:
-    """The hint of the mutant whose outputs the learner reproduces on ``names`` (same inputs)."""
-    return choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=set(names))
 
 
 # --- predictions and answers -----------------------------------------------------------------------
@@ -461,7 +455,7 @@ def _compare_all(rtol: float, atol: float) -> Callable[[JudgeContext], Verdict]:
         )
         if not problems:
             return Verdict.ok()
-        return _fail("; ".join(problems), _mutant_hint(ctx, sorted(wrong)) or generic)
+        return _fail("; ".join(problems), mutant_hint(ctx, sorted(wrong)) or generic)
 
     return judge
 
@@ -507,7 +501,7 @@ def judge_loop_equals_vectorized(ctx: JudgeContext) -> Verdict:
     if not np.allclose(out, vec, rtol=1e-10, atol=1e-10):
         return _fail(
             f"the row loop and normalize_per_sample differ by up to {np.abs(out - vec).max():.3g}",
-            _mutant_hint(ctx, ["out", "vectorized"]),
+            mutant_hint(ctx, ["out", "vectorized"]),
         )
     return Verdict.ok()
 
@@ -528,7 +522,7 @@ def judge_torch_float32(ctx: JudgeContext) -> Verdict:
         ctx.outputs, expected, ["out"], rtol=1e-5, atol=1e-4, dtypes={"out": ""}
     )
     if problems:
-        return _fail("; ".join(problems), _mutant_hint(ctx, ["out"]) or generic)
+        return _fail("; ".join(problems), mutant_hint(ctx, ["out"]) or generic)
     return judge_torch_meta(ctx)
 
 
@@ -671,13 +665,13 @@ def judge_outputs(ctx: JudgeContext) -> Verdict:
             [getattr(a, "shape", type(a).__name__) for a in got] if isinstance(got, list) else got
         )
         hint = None
-        for mutant_hint, outs in _changed(ctx.mutants, ctx.reference).items():
+        for hint_id, outs in mutant_changes(ctx.mutants, ctx.reference).items():
             theirs = outs.get("outputs")
             if isinstance(theirs, list) and isinstance(got, list) and len(theirs) == len(got) and all(
                 isinstance(a, np.ndarray) and a.shape == b.shape and np.allclose(a, b, atol=1e-6)
                 for a, b in zip(got, theirs, strict=True)
             ):  # fmt: skip
-                hint = mutant_hint.split("#")[0]
+                hint = hint_id.split("#")[0]
                 break
         return _fail(
             f"{shapes}: expected the outputs of the {len(want)} ReLU modules, in order", hint
@@ -883,7 +877,7 @@ CASES = [
 ]  # fmt: skip
 
 # What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
-# contract (grader/cases.py Freedom), not as a gap of the cases above.
+# contract (grader/judging/cases.py Freedom), not as a gap of the cases above.
 _PARAMETERS = (
     "'The means and spreads are yours to choose (the checks look at each sample's shape: "
     "symmetry, flatness, a tail, a dip between two bumps)'"

@@ -1,6 +1,6 @@
 """Hidden cases for the layer_norm group (numpy). Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them); shapes and dtypes cover what the public tests
+Inputs are fresh for every learner (grader/judging/cases.py seeds them); shapes and dtypes cover what the public tests
 teach plus what they do not show: other shapes, float32 and float16, unbatched samples, large means.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from exercises.feedback.checks import names_shapes
-from grader.cases import Case, JudgeContext, Verdict
-from grader.judge import all_of, close
+from grader.judging.cases import Case, JudgeContext, Verdict
+from grader.judging.compare import all_of, close
 
 FWD = ("layer_norm_forward",)
 BWD = ("layer_norm_forward", "layer_norm_backward")

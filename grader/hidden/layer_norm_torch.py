@@ -1,6 +1,6 @@
 """Hidden cases for the layer_norm_torch group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): random shapes, (N, D), (N, T, D) and
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): random shapes, (N, D), (N, T, D) and
 (N, C, H, W) with 1 to 3 normalized dims, weight/bias None, float64/float32/float16/bfloat16, a large mean, the
 module's constructor options, and the same on CUDA (device="cuda": points only under --gpu on).
 
@@ -15,34 +15,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from exercises.feedback.checks import (
     FLOAT32_VS_64,
-    HALF_TOLERANCES,
-    TOLERANCES,
     TORCH_NORMALIZATIONS,
-    choose_hint,
-    float32_cancellation_atol,
 )
-from grader.cases import Case, JudgeContext, Verdict, upcast64
-from grader.judge import Judge, _changed, all_of, compare
+from grader.judging.cases import Case, JudgeContext, Verdict, upcast64
+from grader.judging.compare import Judge, all_of, compare
+from grader.judging.truth import HALF, against_truth, exact
 
 FN = ("LayerNormFunction",)
 MOD = ("LayerNormFunction", "LayerNorm")
-HALF = ("float16", "bfloat16")
 GRADS = ("dx", "dweight", "dbias")
 
 
 # --- inputs -------------------------------------------------------------------------------------------
-
-
-def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
-    """a rounded to values the dtype represents exactly, as float32 (halves) or the dtype itself."""
-    if dtype == "float64":
-        return a.astype(np.float64)
-    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(getattr(torch, dtype))
-    return t.float().numpy()
 
 
 def _fn_inputs(
@@ -57,7 +44,7 @@ def _fn_inputs(
         d["weight"] = rng.uniform(0.5, 2.0, norm)
     if bias:
         d["bias"] = rng.standard_normal(norm)
-    d = {key: _exact(v, dtype) for key, v in d.items()}
+    d = {key: exact(v, dtype) for key, v in d.items()}
     d["dtype"] = dtype
     if eps:  # not the default 1e-5: 0.05 to 1 times the variance, so an eps ignored changes out
         d["eps"] = float(scale**2 * rng.uniform(0.05, 1.0))
@@ -85,18 +72,6 @@ def _half_loc(rng):
 # --- judges -------------------------------------------------------------------------------------------
 
 
-def _tolerance(dtype: str) -> tuple[float, float]:
-    if dtype in HALF_TOLERANCES:
-        return HALF_TOLERANCES[dtype]
-    return FLOAT32_VS_64 if dtype == "float32" else TOLERANCES["float64"]
-
-
-def _round(a, dtype: str):
-    if not isinstance(a, np.ndarray):
-        return a
-    return a.astype(np.float32) if dtype == "float32" else _exact(a, dtype) if dtype in HALF else a
-
-
 def near_truth(*names: str, rtol: float | None = None, atol: float | None = None) -> Judge:
     """Judge: each named output (those the reference has) is the float64 result rounded to the case dtype,
     within the dtype's tolerance; their dtypes and devices are the inputs'. The hint is the mutant whose
@@ -109,22 +84,14 @@ def near_truth(*names: str, rtol: float | None = None, atol: float | None = None
         if bad is not None:
             return bad
         truth = ctx.reference_for(upcast64(ctx.inputs))
-        expected = {n: _round(truth[n], dtype) for n in present}
-        tol_r, tol_a = _tolerance(dtype)
-        atols = {n: tol_a if atol is None else atol for n in present}
-        if dtype == "float32" and atol is None and "dx" in atols:  # a cancellation: see checks.py
-            atols["dx"] = float32_cancellation_atol(expected["dx"])
-        problems, wrong, generic = compare(
-            ctx.outputs,
-            expected,
-            present,
-            rtol=tol_r if rtol is None else rtol,
-            atol=atols,
-            dtypes=dict.fromkeys(present, ""),
+        scaled = (
+            ("dx",) if dtype == "float32" and atol is None else ()
+        )  # a cancellation: see checks.py
+        problems, hint, generic = against_truth(
+            ctx, truth, dict.fromkeys(present, dtype), dtype, rtol=rtol, atol=atol, scaled=scaled
         )
         if not problems:
             return Verdict.ok()
-        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=wrong)
         if hint is None and dtype in HALF and _float32_run_is_right(ctx, truth, present):
             hint = "lnt-half-stats"
         error = ctx.outputs.get("backward_error")

@@ -1,6 +1,6 @@
 """Hidden cases for the layer_norm_triton group. Parent-only: never copied to a worker or a release.
 
-Inputs are fresh for every learner (grader/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
+Inputs are fresh for every learner (grader/judging/cases.py seeds them): odd N (1, 7, 769, 1000, 4097 and random ones),
 one row, rows longer than one block, mean 1e4 / std 0.01 in float32, float16/bfloat16, a strided x, the module.
 The CPU cases run the kernels in Triton's interpreter in the worker (on every machine), so their shapes stay
 small; the ``cuda_*`` cases (graded under ``--gpu``, as every group's) run them compiled on the GPU, at larger N,
@@ -20,23 +20,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from exercises.feedback.checks import FLOAT32_VS_64, HALF_TOLERANCES, choose_hint
-from grader.cases import Case, JudgeContext, Verdict
-from grader.judge import _changed, all_of, compare
+from grader.judging.cases import Case, JudgeContext, Verdict
+from grader.judging.compare import all_of
+from grader.judging.truth import against_truth, exact
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
 ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")
-HALF = ("float16", "bfloat16")
 GRADS = ("dx", "dweight", "dbias")
 EPS = 1e-5
 
 
 # --- inputs -------------------------------------------------------------------------------------------
-
-
-def _exact(a: np.ndarray, dtype: str) -> np.ndarray:
-    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(getattr(torch, dtype))
-    return t.float().numpy() if dtype in HALF else t.numpy()
 
 
 def _inputs(
@@ -64,7 +58,7 @@ def _inputs(
         d["weight"] = rng.uniform(0.5, 2.0, n)
     if bias:
         d["bias"] = rng.standard_normal(n)
-    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d = {k: exact(v, dtype) for k, v in d.items()}
     d["dtype"] = dtype
     d["pad"] = int(pad)
     d["twice"] = bool(twice)
@@ -85,7 +79,7 @@ def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32", eps=Fals
         d["weight"] = rng.uniform(0.5, 2.0, n)
         if use_bias:
             d["bias"] = rng.standard_normal(n)
-    d = {k: _exact(v, dtype) for k, v in d.items()}
+    d = {k: exact(v, dtype) for k, v in d.items()}
     d.update(dtype=dtype, elementwise_affine=affine, use_bias=use_bias)
     if eps:
         d["eps"] = np.float64(_small_eps(rng))
@@ -127,10 +121,6 @@ def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return truth
 
 
-def _tolerance(dtype: str) -> tuple[float, float]:
-    return HALF_TOLERANCES.get(dtype, FLOAT32_VS_64)
-
-
 def near_truth(*names: str, atol: float | None = None, rtol: float | None = None) -> Any:
     """Judge: each named output (those the truth has) is the float64 truth rounded to the case dtype (mean
     and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
@@ -147,32 +137,22 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
             where = str(ctx.outputs.get(f"{n}_device"))
             if not where.startswith(ctx.case.device):
                 return Verdict(False, f"{n} is on {where}, expected {ctx.case.device}")
-        expected = {
-            n: _exact(truth[n], "float32" if n in ("mean", "rstd") else dtype) for n in present
-        }
-        tol_r, tol_a = _tolerance(dtype)
-        atols = {n: tol_a if atol is None else atol for n in present}
-        for n in set(present) & set(GRADS):  # sums of many products / a difference of larger terms
-            atols[n] = max(atols[n], tol_a * max(1.0, float(np.abs(expected[n]).max())))
-        problems, wrong, generic = compare(
-            ctx.outputs,
-            expected,
-            present,
-            rtol=tol_r if rtol is None else rtol,
-            atol=atols,
-            dtypes=dict.fromkeys(present, ""),
+        dtypes = {n: "float32" if n in ("mean", "rstd") else dtype for n in present}
+        problems, hint, generic = against_truth(
+            ctx, truth, dtypes, dtype, rtol=rtol, atol=atol, scaled=GRADS
         )
         if not problems:
             return Verdict.ok()
-        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, ctx.reference), only=wrong)
         return Verdict(False, "; ".join(problems), hint or generic)
 
     return judge
 
 
 def _deterministic(ctx: JudgeContext) -> Verdict:
-    for n in ("dweight", "dbias"):
+    for n, given in (("dweight", "weight"), ("dbias", "bias")):
         a, b = ctx.outputs.get(n), ctx.outputs.get(f"{n}_again")
+        if ctx.inputs.get(given) is not None and not isinstance(a, np.ndarray):
+            return Verdict(False, f"{n}: expected an array, got {type(a).__name__}", "not-array")
         if isinstance(a, np.ndarray) and not (
             isinstance(b, np.ndarray)
             and a.shape == b.shape

@@ -223,6 +223,22 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
         "uid": os.getuid(),
         "rlimits": [],
     }
+    _own_session_and_fds(sock_fd, log_fd, notes)
+    root = os.geteuid() == 0
+    in_userns = _namespaces(config, root, sock_fd, report, notes)
+    workdir, target_uid = _workdir(config, root, report, notes)
+    report["rlimits"] = _rlimits(config, notes, dedicated_uid=target_uid is not None)
+    _drop_privileges(root, target_uid, in_userns, report, notes)
+    os.environ["HOME"] = workdir
+    os.environ["TMPDIR"] = SCRATCH[0] if "mount" in report["namespaces"] else workdir
+    report["notes"] = notes
+    report["level"] = level(report)
+    return report
+
+
+def _own_session_and_fds(sock_fd: int, log_fd: int, notes: list[str]) -> None:
+    """A session of our own that dies with the parent; every fd closed but the reply socket; stdin from
+    /dev/null, stdout and stderr to the capped log."""
     os.setsid()
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -236,7 +252,12 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
     os.dup2(log_fd, 2)
     os.close(log_fd)
 
-    root = os.geteuid() == 0
+
+def _namespaces(
+    config: dict[str, Any], root: bool, sock_fd: int, report: dict[str, Any], notes: list[str]
+) -> bool:
+    """Unshare the namespaces (a user namespace too when not ``root``: we were not root before it) and become
+    PID 1 of the new pid namespace; whether we are in a user namespace of our own."""
     in_userns = False
     # PID 1 already: the zygote forked us straight into a pid namespace of our own (PidNamespaces)
     pid1 = bool(config.get("_pid1")) and os.getpid() == 1
@@ -262,7 +283,14 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
 
     if "pid" in report["namespaces"] and not pid1:
         _become_pid1(sock_fd)  # returns in the child (PID 1 of the new namespace)
+    return in_userns
 
+
+def _workdir(
+    config: dict[str, Any], root: bool, report: dict[str, Any], notes: list[str]
+) -> tuple[str, int | None]:
+    """Mounts (the kit hidden) and the working folder, made ours and entered; (the folder, the uid to drop
+    to, or None)."""
     workdir = config.get("workdir") or "."
     if "mount" in report["namespaces"]:
         try:
@@ -274,9 +302,8 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
     target_uid = config.get("uid") if root else None
     if target_uid is not None and "mount" not in report["namespaces"]:
         blocked = _blocked_ancestors(keep_paths(), target_uid)
-        if (
-            blocked
-        ):  # without a mount namespace to re-expose them, an unprivileged uid could not import
+        # without a mount namespace to re-expose them, an unprivileged uid could not import
+        if blocked:
             notes.append(f"uid kept: {', '.join(sorted(blocked))} is closed to other users")
             target_uid = None
     if target_uid is not None:
@@ -287,9 +314,17 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
             notes.append(f"chown workdir: {exc}")
     os.chdir(workdir)
     report["workdir"] = workdir
+    return workdir, target_uid
 
-    report["rlimits"] = _rlimits(config, notes, dedicated_uid=target_uid is not None)
 
+def _drop_privileges(
+    root: bool,
+    target_uid: int | None,
+    in_userns: bool,
+    report: dict[str, Any],
+    notes: list[str],
+) -> None:
+    """The dedicated uid (as root) or no capabilities (in a user namespace); no new privileges, no core."""
     if root and target_uid is not None:
         try:
             os.setgroups([])
@@ -309,11 +344,6 @@ def enter(config: dict[str, Any], sock_fd: int, log_fd: int) -> dict[str, Any]:
         prctl(PR_SET_DUMPABLE, 0)
     except OSError as exc:
         notes.append(f"prctl: {exc}")
-    os.environ["HOME"] = workdir
-    os.environ["TMPDIR"] = SCRATCH[0] if "mount" in report["namespaces"] else workdir
-    report["notes"] = notes
-    report["level"] = level(report)
-    return report
 
 
 def _write(path: str, text: str) -> None:

@@ -1,5 +1,5 @@
 """The zygote itself (sandbox side): a fresh interpreter that imports numpy, torch and matplotlib once, then
-forks a worker per order from the parent (grader/zygote.py holds the parent's handle and the protocol).
+forks a worker per order from the parent (grader/run/zygote_client.py holds the parent's handle and the protocol).
 
 Standard library and the worker's own modules only: nothing of the trusted side of ``grader``.
 """
@@ -24,32 +24,9 @@ MAX_MSG = 64 * 1024
 def main(cfg: dict[str, Any]) -> None:
     ctrl = socket.socket(fileno=int(cfg["ctrl_fd"]))
     t0 = time.perf_counter()
-    import importlib
-
-    import matplotlib
-    import numpy as np
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import torch
-
-    torch.set_num_threads(1)
-    from . import guard, sandbox, worker  # noqa: F401 - the worker's own modules, imported once
-
-    for group in cfg.get("groups", []):
-        mod = importlib.import_module(f"{__package__}.drivers.{group}")
-        warm = getattr(mod, "warmup", None)
-        if callable(warm):
-            warm()
-    _warmup(np, torch, plt)
-    sandbox.keep_paths()
-    if torch.cuda.is_initialized():  # a forked child could not use CUDA any more
-        raise RuntimeError("CUDA was initialised in the zygote (by a driver's import or warmup)")
-    import gc
-
-    gc.collect()
-    gc.freeze()  # workers' collections then never touch (and copy) the zygote's objects
+    torch = _import_once(cfg.get("groups", []))
     imported = time.perf_counter() - t0
+    from . import sandbox
 
     pidns = sandbox.PidNamespaces()
     wake_r, wake_w = os.pipe()
@@ -82,28 +59,72 @@ def main(cfg: dict[str, Any]) -> None:
                 os.close(fd)
             continue
         if order.get("op") == "fork" and len(fds) == 2:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            config = order.get("config") or {}
-            if config.get("isolate", True):
-                pid, fresh = pidns.fork()
-            else:
-                pid, fresh = os.fork(), False
-            if pid == 0:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.close(wake_r)
-                os.close(wake_w)
-                ctrl.close()
-                worker.run(fds[0], fds[1], {**config, "_pid1": fresh})  # never returns
-            for fd in fds:
-                os.close(fd)
-            _send(ctrl, {"op": "forked", "id": order.get("id"), "pid": pid})
+            _fork(ctrl, order, fds, pidns, (wake_r, wake_w))
         else:
             for fd in fds:
                 os.close(fd)
             if order.get("op") == "quit":
                 os._exit(0)
+
+
+def _import_once(groups: list[str]) -> Any:
+    """Everything a worker needs imported (numpy, torch, matplotlib, our modules, the groups' drivers), first
+    calls paid, the heap frozen; torch, which the zygote never lets touch CUDA."""
+    import importlib
+
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    torch.set_num_threads(1)
+    from . import guard, sandbox, worker  # noqa: F401 - the worker's own modules, imported once
+
+    for group in groups:
+        mod = importlib.import_module(f"{__package__}.drivers.{group}")
+        warm = getattr(mod, "warmup", None)
+        if callable(warm):
+            warm()
+    _warmup(np, torch, plt)
+    sandbox.keep_paths()
+    if torch.cuda.is_initialized():  # a forked child could not use CUDA any more
+        raise RuntimeError("CUDA was initialised in the zygote (by a driver's import or warmup)")
+    import gc
+
+    gc.collect()
+    gc.freeze()  # workers' collections then never touch (and copy) the zygote's objects
+    return torch
+
+
+def _fork(
+    ctrl: socket.socket,
+    order: dict[str, Any],
+    fds: list[int],
+    pidns: Any,
+    wake: tuple[int, int],
+) -> None:
+    """One worker forked on the parent's order (in a pid namespace of its own when isolated); its pid sent."""
+    from . import worker
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    config = order.get("config") or {}
+    if config.get("isolate", True):
+        pid, fresh = pidns.fork()
+    else:
+        pid, fresh = os.fork(), False
+    if pid == 0:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(wake[0])
+        os.close(wake[1])
+        ctrl.close()
+        worker.run(fds[0], fds[1], {**config, "_pid1": fresh})  # never returns
+    for fd in fds:
+        os.close(fd)
+    _send(ctrl, {"op": "forked", "id": order.get("id"), "pid": pid})
 
 
 def _warmup(np: Any, torch: Any, plt: Any) -> None:

@@ -4,7 +4,7 @@
 DIR/run.json (written by `grade`; documented here, read only by this module):
     {"format": "normlab-run/1",
      "graded_at": "2026-12-03T13:22:05Z",        # UTC, when grade wrote the reports
-     "seeds": [0], "kit": "<kit fingerprint>",   # grader.journal.kit_fingerprint of every group
+     "seeds": [0], "kit": "<kit fingerprint>",   # grader.kit.kit_fingerprint of every group
      "isolation": "full", "isolation_detail": "full (namespaces: ...)",   # the weakest level any worker ran at
      "points": {"layer_norm": 30, ...},          # grader/points.py at grading time
      "case_docs": {"<group>": {"<case>": "what it checks"}},
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grader.results import CRASHED, TIMEOUT, Result
+from grader.results import CRASHED, TIMEOUT, Result, weakest_isolation
 
 FORMAT = "normlab-run/1"
 RUN = "run.json"
@@ -37,18 +37,9 @@ MISCONCEPTIONS = "misconceptions.csv"
 NAMES = (RUN, HTML, CASES, MISCONCEPTIONS)  # file names in DIR that no learner folder may take
 
 
-def _weakest(results: Sequence[Result]) -> tuple[str, str]:
-    order = ("minimal", "partial", "full")
-    levels = sorted({r.isolation for r in results if r.isolation in order}, key=order.index)
-    if not levels:
-        return "", ""
-    detail = next((r.isolation_detail for r in results if r.isolation == levels[0]), "")
-    return levels[0], detail or levels[0]
-
-
 def _kit_fingerprint() -> str:
     from grader import GROUPS
-    from grader.journal import kit_fingerprint
+    from grader.kit import kit_fingerprint
 
     return kit_fingerprint(list(GROUPS))
 
@@ -78,7 +69,7 @@ def run_record(
     """The run.json record for this class (its date is now); ``points``: the run's table (default POINTS)."""
     from grader.points import POINTS
 
-    level, detail = _weakest(results)
+    level, detail = weakest_isolation(results)
     docs: dict[str, dict[str, str]] = {}
     learners = []
     for r in results:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from exercises.feedback.hints import HINTS
 from grader import GROUPS
+from grader.report.spreadsheet import safe_cell
 from grader.results import (
     CRASHED,
     FAILED,
@@ -216,10 +217,6 @@ def group_scores(results: Sequence[Result], group: str) -> list[float]:
 # --- spreadsheets -----------------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:  # a cell a spreadsheet would run as a formula gets a leading '
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_cases_csv(stats: Sequence[CaseStats], path: Path) -> None:
     """group, case, points, passed, failed, timeout, crashed, skipped, not_run, pass_rate (hardest first
     within each group; pass_rate empty when every learner was skipped)."""
@@ -267,7 +264,7 @@ def write_misconceptions_csv(items: Sequence[Misconception], path: Path) -> None
                     len(m.learners),
                     f"{m.share:.4f}",
                     m.see,
-                    _cell(" ".join(m.learners[:5])),
+                    safe_cell(" ".join(m.learners[:5])),
                 ]
             )
 

@@ -1,7 +1,8 @@
 """DIR/grades.csv: one row per learner -- learner, total, max, one column per exercise group, status.
 
 A group without hidden tests yet ("not available") has an empty cell and is not in max. Cells that a
-spreadsheet would run as a formula (a learner id or status starting with = + - @) are prefixed with '.
+spreadsheet would run as a formula (a learner id or status starting with = + - @) are prefixed with '
+(grader/report/spreadsheet.py).
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from grader import GROUPS
+from grader.report.spreadsheet import safe_cell
 from grader.results import Result, fmt
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def rows(results: Iterable[Result], groups: Sequence[str] | None = None) -> list[list[str]]:
@@ -26,7 +24,9 @@ def rows(results: Iterable[Result], groups: Sequence[str] | None = None) -> list
         cells = [
             fmt(r.groups[g].cents) if g in r.groups and r.groups[g].counted else "" for g in columns
         ]
-        out.append([_cell(r.learner), fmt(r.cents), fmt(r.max_cents), *cells, _cell(r.status())])
+        out.append(
+            [safe_cell(r.learner), fmt(r.cents), fmt(r.max_cents), *cells, safe_cell(r.status())]
+        )
     return out
 
 

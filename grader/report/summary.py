@@ -11,7 +11,7 @@ from typing import TextIO
 
 from grader import GROUPS
 from grader.report.class_stats import top_lines
-from grader.results import GRADER_ERROR, Result, fmt
+from grader.results import GRADER_ERROR, Result, fmt, weakest_isolation
 
 MAX_ROWS = 40
 
@@ -98,8 +98,6 @@ def print_summary(
             print(f"  {learner}: {why}", file=out)
     for line in top_lines(results):  # the five most common misconceptions
         print(line, file=out)
-    order = ("minimal", "partial", "full")
-    levels = sorted({r.isolation for r in results if r.isolation in order}, key=order.index)
-    if levels:  # the weakest level any worker ran at
-        detail = next((r.isolation_detail for r in results if r.isolation == levels[0]), "")
-        print(f"isolation: {detail or levels[0]}", file=out)
+    level, detail = weakest_isolation(results)
+    if level:  # the weakest level any worker ran at
+        print(f"isolation: {detail}", file=out)

@@ -1,6 +1,6 @@
 """`python -m grader nbgrader --out COURSE [--assignment NAME] [--force]`: an nbgrader course folder.
 
-Writes COURSE/nbgrader_config.py and COURSE/source/<assignment>/<group>.ipynb (grader/notebooks.py). Then, with
+Writes COURSE/nbgrader_config.py and COURSE/source/<assignment>/<group>.ipynb (grader/authoring/nbgrader_course.py). Then, with
 the kit's venv on PATH: `cd COURSE && nbgrader generate_assignment <assignment>` makes the release, learners'
 notebooks go to COURSE/submitted/<learner>/<assignment>/, and `nbgrader autograde <assignment>` grades them;
 `python -m grader grade COURSE/submitted --out DIR --nbgrader-db COURSE/gradebook.db` grades the same notebooks
@@ -46,7 +46,7 @@ def main(
     force: bool = False,
     max_hint_level: int | None = DEFAULT_RELEASE_CAP,
 ) -> int:
-    from grader.notebooks import build_course
+    from grader.authoring.nbgrader_course import build_course
 
     out = Path(out)
     target = out / "source" / assignment

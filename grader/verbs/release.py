@@ -6,7 +6,7 @@ pyproject that installs without nbgrader. Never solutions/, grader/ (hidden case
 own tests (tests/kit/: the bundle's tests/ is tests/ minus that folder). Its hint levels
 (exercises/feedback/hint_levels.py) hold levels 1..N only: N is ``--max-hint-level``, by default
 DEFAULT_RELEASE_CAP (3), which keeps the compact results of the derivations (level 4) with the instructor;
-``--max-hint-level 4`` releases them. The README is the course's learner README (grader/course.py). The leak check (grader/leakcheck.py) then
+``--max-hint-level 4`` releases them. The README is the course's learner README (grader/authoring/course.py). The leak check (grader/authoring/leakcheck.py) then
 proves it: a leak fails the release (exit 1) and the bundle is removed.
 """
 
@@ -65,7 +65,7 @@ def main(
         if out.resolve() in (ROOT, *ROOT.parents):
             print(f"release: refusing to replace {out} (it holds the kit)", file=sys.stderr)
             return 2
-    from grader.leakcheck import check
+    from grader.authoring.leakcheck import check
 
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.resolve().parent))
     try:

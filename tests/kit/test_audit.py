@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from grader import ROOT
-from grader.ast_mutants import generate
+from grader.authoring.ast_mutants import generate
 
 pytestmark = pytest.mark.kit
 
@@ -75,7 +75,7 @@ def test_ignored_operator_replaces_a_parameter_by_its_default_or_drops_it_at_a_c
 def test_an_ignored_eps_is_killed_by_the_hidden_suite_not_taken_for_equivalent(group, wanted):
     """An argument that no hidden case sets to a non-default value looks "equivalent" to the audit; every eps
     is exercised (issue: a LayerNorm that always used eps = 1e-5 got full marks)."""
-    from grader.verbs.audit import _classify, _load
+    from grader.authoring.audit import classify, load_source
 
     mutants = [
         m
@@ -84,7 +84,7 @@ def test_an_ignored_eps_is_killed_by_the_hidden_suite_not_taken_for_equivalent(g
     ]
     assert {m.description for m in mutants} == wanted
     for m in mutants:
-        assert _classify(group, _load(group, m.source), 2, 60.0) == "killed", m.description
+        assert classify(group, load_source(group, m.source), 2, 60.0) == "killed", m.description
 
 
 @pytest.mark.slow
@@ -94,7 +94,7 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
     pytest.importorskip("triton")
     from types import SimpleNamespace
 
-    from grader.verbs.audit import ISOLATED, _classify_isolated
+    from grader.authoring.audit import ISOLATED, classify_isolated
 
     assert "layer_norm_triton" in ISOLATED
     source = (ROOT / "solutions" / "layer_norm_triton.py").read_text()
@@ -103,14 +103,14 @@ def test_isolated_audit_counts_a_crash_as_a_kill_and_carries_on():
         SimpleNamespace(source=source + "\nraise ValueError('does not load')\n"),
         SimpleNamespace(source=source + "\nimport os\nos._exit(3)\n"),
     ]
-    verdicts = list(_classify_isolated("layer_norm_triton", mutants, 1, 60.0))
+    verdicts = list(classify_isolated("layer_norm_triton", mutants, 1, 60.0))
     assert verdicts == ["crashed", "broken", "crashed"]
 
 
 def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
-    from grader import cases
-    from grader.cases import Freedom
-    from grader.verbs.audit import freed_spans, freedom_of
+    from grader.authoring.audit import freed_spans, freedom_of
+    from grader.judging import cases
+    from grader.judging.cases import Freedom
 
     source = (ROOT / "solutions" / "histograms.py").read_text()
     freed = freed_spans("histograms", source)

@@ -212,7 +212,7 @@ def test_hostile_learner_ids_and_messages_are_escaped(tmp_path: Path) -> None:
 
 
 def test_no_learner_folder_takes_a_report_file_name() -> None:
-    from grader.verbs.grade import output_folder
+    from grader.report.outfolder import output_folder
 
     for name in class_report.NAMES:
         assert output_folder(name) != name

@@ -1,4 +1,4 @@
-"""The journal's kit fingerprint covers every file that can decide a grade (grader/journal.py), so a rerun of
+"""The journal's kit fingerprint covers every file that can decide a grade (grader/grading/journal.py), so a rerun of
 ``grade`` into the same DIR regrades every learner after any such file changed, and reuses the journal when
 nothing did."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import GROUPS, ROOT
-from grader.journal import GRADE_PACKAGES, grade_files, kit_fingerprint
+from grader.kit import GRADE_PACKAGES, grade_files, kit_fingerprint
 
 COPIED = (*GRADE_PACKAGES, "data")
 
@@ -29,11 +29,11 @@ def test_the_fingerprint_covers_the_files_that_used_to_be_missed() -> None:
     files = {str(p.relative_to(ROOT)) for p in grade_files()}
     for rel in (
         "grader/inside/forbidden.py",
-        "grader/static_check.py",
+        "grader/judging/static_check.py",
         "grader/inside/guard.py",
-        "grader/evaluate.py",
+        "grader/judging/evaluate.py",
         "grader/results.py",
-        "grader/mutant_scope.py",
+        "grader/judging/mutant_scope.py",
         "exercises/feedback/init_stats.py",
         "exercises/feedback/hints.py",
         "grader/hidden/__init__.py",

@@ -1,4 +1,4 @@
-"""One worker per submission: its exercise groups run one after the other in it (grader/executor.py,
+"""One worker per submission: its exercise groups run one after the other in it (grader/run/local.py,
 ``LocalExecutor.run_bundle``). What must still hold per group: its own printed output, its own guard rules,
 and a fault that costs only that group (the next group gets a fresh worker)."""
 

@@ -1,5 +1,5 @@
-"""Reading a class folder (grader/collect.py, grader/unpack.py), the points arithmetic (grader/results.py) and the
-static forbidden-API check (grader/static_check.py). Nothing here starts a worker."""
+"""Reading a class folder (grader/intake/collect.py, grader/intake/unpack.py), the points arithmetic (grader/results.py) and the
+static forbidden-API check (grader/judging/static_check.py). Nothing here starts a worker."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.collect import collect
+from grader.intake.collect import collect
+from grader.intake.unpack import MAX_FILE
+from grader.judging.static_check import charged_to, static_check
 from grader.results import fmt, split_cents
-from grader.static_check import charged_to, static_check
-from grader.unpack import MAX_FILE
 
 pytestmark = pytest.mark.kit
 

@@ -1,4 +1,4 @@
-"""`grade --executor dask` / `--scheduler`: the dask.distributed executor (grader/dask_executor.py).
+"""`grade --executor dask` / `--scheduler`: the dask.distributed executor (grader/run/dask_client.py).
 
 The same grades whichever executor ran them; hostile code never kills a dask worker; a worker SIGKILLed mid-run
 costs nothing (its tasks run again, every learner ends with one row and one journal line); a worker with another
@@ -26,12 +26,15 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from grader import GROUPS, ROOT  # noqa: E402
-from grader.collect import collect  # noqa: E402
-from grader.dask_executor import DaskExecutor, KitMismatch, run_remote  # noqa: E402
-from grader.grading import Options, grade_class  # noqa: E402
-from grader.journal import Journal, kit_fingerprint  # noqa: E402
+from grader.grading.class_loop import grade_class  # noqa: E402
+from grader.grading.journal import Journal  # noqa: E402
+from grader.grading.plan import Options  # noqa: E402
+from grader.intake.collect import collect  # noqa: E402
+from grader.kit import kit_fingerprint  # noqa: E402
 from grader.points import default_groups, points_table  # noqa: E402
 from grader.report import gradebook_csv  # noqa: E402
+from grader.run.dask_client import DaskExecutor  # noqa: E402
+from grader.run.dask_node import KitMismatch, run_remote  # noqa: E402
 from tests.kit.test_grader_hostile import build_entry  # noqa: E402
 
 pytestmark = pytest.mark.kit

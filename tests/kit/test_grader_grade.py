@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader import GROUPS, ROOT
-from grader.grading import available_groups
+from grader.kit import available_groups
 from grader.results import Result, fmt
 
 pytestmark = pytest.mark.kit

@@ -45,8 +45,8 @@ def test_the_lab_file_lists_the_choices_lab_tools_checks(ref):
 
 
 def _replay(lab: str, module):
-    from grader.cases import load_cases
-    from grader.evaluate import call_driver, case_inputs
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import call_driver, case_inputs
 
     case = next(c for c in load_cases("labs") if c.name == f"answer_{lab}")
     return call_driver("labs", case, module, case_inputs("labs", case, seed=0, learner="kit"))

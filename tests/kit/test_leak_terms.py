@@ -1,4 +1,4 @@
-"""Kit tests of the term-by-term leak check (grader/leakterms.py): no learner text -- stub, check message, test
+"""Kit tests of the term-by-term leak check (grader/authoring/leakterms.py): no learner text -- stub, check message, test
 name, misconception hint, hint level up to the default release cap, README -- gives a term of dx or a staged local
 derivative of the backward pass, in any spelling. Run under `pytest --impl solutions tests/kit/test_leak_terms.py`."""
 
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from exercises.feedback import hint_levels
-from grader import ROOT, leakterms
-from grader.leakterms import (
+from grader import ROOT
+from grader.authoring import leakterms
+from grader.authoring.leakterms import (
     COMPACT_BACKWARD,
     DERIVATION_EXERCISES,
     DX_TERMS,
@@ -214,13 +215,13 @@ def test_every_pending_find_still_fires(bundle):
     """PENDING holds finds that another piece of work fixes; once fixed, its entry must go."""
     pending = {f.where for f in leakterms.check(bundle, grader_side=True, pending=True)}
     gone = sorted(set(PENDING) - pending)
-    assert not gone, f"fixed: delete these entries of grader/leakterms.py PENDING: {gone}"
+    assert not gone, f"fixed: delete these entries of grader/authoring/leakterms.py PENDING: {gone}"
 
 
 def test_the_release_leak_check_reports_a_term_of_dx(bundle, tmp_path):
     import shutil
 
-    from grader.leakcheck import check
+    from grader.authoring.leakcheck import check
 
     leaky = tmp_path / "leaky"
     shutil.copytree(bundle, leaky)
@@ -258,7 +259,7 @@ def test_level_two_names_the_local_derivatives_it_does_not_value():
 
 
 def test_the_default_release_and_notebooks_hold_the_compact_result_back():
-    from grader.notebooks import group_notebook
+    from grader.authoring.nbgrader_course import group_notebook
     from grader.verbs import nbgrader, release
 
     assert release.main.__kwdefaults__["max_hint_level"] == hint_levels.DEFAULT_RELEASE_CAP

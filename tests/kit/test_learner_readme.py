@@ -1,4 +1,4 @@
-"""Kit tests of the one learner README (grader/templates/README.learner.md, grader/course.py): the release's README
+"""Kit tests of the one learner README (grader/templates/README.learner.md, grader/authoring/course.py): the release's README
 and the main README's learner section are that source; its course map holds every group and lab in order,
 experiments before the derivations they motivate, lectures cited by title, questions not answers, no kit
 internals and no figure."""
@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from grader import GROUPS, ROOT, course
+from grader import GROUPS, ROOT
+from grader.authoring import course
 
 pytestmark = pytest.mark.kit
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import ROOT
-from grader.notebooks import NotebookError, notebook_sources, read_notebook
+from grader.intake.notebooks import NotebookError, notebook_sources, read_notebook
 
 pytestmark = pytest.mark.kit
 

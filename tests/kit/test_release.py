@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader import ROOT
-from grader.leakcheck import check
+from grader.authoring.leakcheck import check
 from grader.verbs.release import main as release
 
 pytestmark = pytest.mark.kit

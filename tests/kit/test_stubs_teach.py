@@ -11,13 +11,13 @@ import pytest
 
 from exercises.feedback import hint_levels
 from grader import GROUPS, ROOT
-from grader.leakcheck import (
+from grader.authoring.leakcheck import (
     _allowed_reference,
     check,
     reference_in,
     reference_material,
 )
-from grader.stubs import exercise_ids, regions
+from grader.authoring.stubs import exercise_ids, regions
 
 pytestmark = pytest.mark.kit
 
@@ -190,7 +190,7 @@ def test_a_capped_release_holds_no_higher_level_and_no_compact_formula(tmp_path,
 
 
 def test_nbgrader_notebooks_honour_the_cap():
-    from grader.notebooks import group_notebook
+    from grader.authoring.nbgrader_course import group_notebook
 
     def text(nb: dict) -> str:
         return "".join("".join(c["source"].split()) for c in nb["cells"])

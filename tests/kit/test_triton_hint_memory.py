@@ -1,7 +1,7 @@
 """The layer_norm_triton hint mutants and the reference stay inside their tensors on every hidden input.
 
 Choosing a hint runs the group's hand-written mutants (grader/mutants/layer_norm_triton_*.py) in the trusted
-grading process, through Triton's interpreter, on the failed case's inputs (grader/evaluate.py judge_case). The
+grading process, through Triton's interpreter, on the failed case's inputs (grader/judging/evaluate.py case_verdict). The
 interpreter does not bounds-check a load or store: a mutant whose mask or offsets reach past an allocation would
 read or write the parent's heap. The inputs are the parent's own (hidden cases), so only a mutant's own bug can do
 that; this test proves none has one. A child process runs the reference and every mutant on every CPU case (two
@@ -89,8 +89,8 @@ def _child() -> None:
     """Run in a fresh interpreter: print {module: [violations]} as JSON on the last line of stdout."""
     from types import ModuleType
 
-    from grader.cases import load_cases
-    from grader.evaluate import call_driver, case_inputs, driver, quietly, reference_module
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import call_driver, case_inputs, driver, quietly, reference_module
     from grader.mutants import all_mutants, apply_patch
 
     driver(GROUP, "kernels")  # sets TRITON_INTERPRET=1 before any kernel is defined

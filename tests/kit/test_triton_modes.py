@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from grader import ROOT
-from grader.cases import load_cases
+from grader.judging.cases import load_cases
 
 pytestmark = pytest.mark.kit
 

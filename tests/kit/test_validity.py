@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader import GROUPS, ROOT
-from grader.cases import load_cases
+from grader.judging.cases import load_cases
 
 pytestmark = pytest.mark.kit
 
@@ -32,7 +32,7 @@ SEEDS = os.environ.get("NORMLAB_FALSE_FAIL_SEEDS")
 @pytest.mark.slow
 @pytest.mark.parametrize("group", PRESENT)
 def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
-    from grader.verbs.audit import correct_implementations, false_fails
+    from grader.authoring.audit import correct_implementations, false_fails
 
     assert len(correct_implementations(group)) >= 2, (
         f"{group}: no correct variant under grader/variants/"
@@ -48,8 +48,8 @@ def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl)
     with std 0.09 (rstd 11); a correct float32 dx is then 1.5e-5 from float64, a cancellation error relative to
     the terms rstd * |dxhat|. The judge's dx bound scales with the largest |dx| (exercises/feedback/checks.py); a dx off by
     0.1 % of that scale still fails."""
-    from grader.evaluate import call_driver, case_inputs, judge_case
-    from grader.verbs.audit import correct_implementations
+    from grader.authoring.audit import correct_implementations
+    from grader.judging.evaluate import call_driver, case_inputs, case_verdict
 
     group = "layer_norm_torch"
     case = next(c for c in load_cases(group) if c.name == "function_4d_hw_float32_backward")
@@ -63,15 +63,15 @@ def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl)
         else next(m for name, m in module.items() if name != "solutions")
     )
     outputs = call_driver(group, case, module, inputs)
-    assert judge_case(group, case, inputs, outputs, hints=False).passed
+    assert case_verdict(group, case, inputs, outputs, hints=False).passed
     worst = np.unravel_index(np.argmax(np.abs(outputs["dx"])), outputs["dx"].shape)
     wrong = {**outputs, "dx": outputs["dx"].copy()}
     wrong["dx"][worst] *= 1.001
-    assert not judge_case(group, case, inputs, wrong, hints=False).passed
+    assert not case_verdict(group, case, inputs, wrong, hints=False).passed
 
 
 def test_every_group_has_a_stylistically_different_variant():
-    from grader.verbs.audit import variant_group
+    from grader.kit import variant_group
 
     stems = [p.stem for p in (ROOT / "grader" / "variants").glob("*.py")]
     assert len(stems) >= 3
@@ -117,7 +117,7 @@ CORRUPTIONS = ["none", "string", "list", "nan", "inf", "shape", "dtype", "empty"
 )
 @given(data=st.data())
 def test_judge_turns_malformed_outputs_into_a_failed_case_with_a_reason(group, data):
-    from grader.evaluate import call_driver, case_inputs, judge_case, reference_module
+    from grader.judging.evaluate import call_driver, case_inputs, case_verdict, reference_module
 
     cases = [c for c in load_cases(group) if c.device == "cpu"]
     case = data.draw(st.sampled_from(cases), label="case")
@@ -130,7 +130,7 @@ def test_judge_turns_malformed_outputs_into_a_failed_case_with_a_reason(group, d
     bad[victim] = _corrupt(good[victim], how)
     if _same(bad[victim], good[victim]):
         return  # the corruption happened to be a no-op for this output (e.g. an empty array)
-    verdict = judge_case(group, case, inputs, bad, hints=False)
+    verdict = case_verdict(group, case, inputs, bad, hints=False)
     # Either the judge ignores that output (a diagnostic field), or it fails the case with a reason.
     if not verdict.passed:
         assert verdict.message.strip(), f"{case.name}: a failed verdict must say why"
@@ -140,7 +140,7 @@ def test_judge_turns_malformed_outputs_into_a_failed_case_with_a_reason(group, d
         root = case.shares or case.name
         family = [c for c in cases if (c.shares or c.name) == root]
         failed = [
-            c.name for c in family if not judge_case(group, c, inputs, bad, hints=False).passed
+            c.name for c in family if not case_verdict(group, c, inputs, bad, hints=False).passed
         ]
         assert failed, f"{[c.name for c in family]}: {victim} = {bad[victim]!r} passed"
 
@@ -158,9 +158,10 @@ def _checked_arrays(case, good) -> set[str]:
 
 
 def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
-    return type(a) is type(b) and a == b
+    """The corruption changed nothing: same type, and equal plain data (judging.compare.same)."""
+    from grader.judging.compare import same
+
+    return type(a) is type(b) and same(a, b)
 
 
 # Every message the suites check is one the docstring asks for (what the message must name); a correct learner
@@ -191,18 +192,20 @@ def test_error_messages_worded_differently_keep_full_marks():
     """The public error checks and the hidden errors case on initializers whose messages name only what the
     docstrings ask for (before: the public check also wanted calculate_gain('leaky_relu', True) to name True)."""
     import tests.test_initializers as public
-    from grader.evaluate import call_driver, case_inputs, judge_case
+    from grader.authoring.audit import load_source
+    from grader.judging.evaluate import call_driver, case_inputs, case_verdict
     from grader.mutants import apply_patch
-    from grader.verbs.audit import _load
 
     group = "initializers"
     source = apply_patch((ROOT / "solutions" / f"{group}.py").read_text(), REWORDED, "reworded")
-    module = _load("initializers_reworded", source)
+    module = load_source("initializers_reworded", source)
     for case in public.ERRORS:  # raises (a failed check) when a message misses a word it must name
         public.test_errors_are_value_errors_like_torch(module, case)
     case = next(c for c in load_cases(group) if c.name == "errors_like_torch")
     inputs = case_inputs(group, case, seed=0, learner="reworded")
-    verdict = judge_case(group, case, inputs, call_driver(group, case, module, inputs), hints=False)
+    verdict = case_verdict(
+        group, case, inputs, call_driver(group, case, module, inputs), hints=False
+    )
     assert verdict.passed, verdict.message
 
 
@@ -210,11 +213,11 @@ def test_hint_search_compares_lists_of_arrays_without_raising():
     """A module case returns lists of arrays (its parameters as built): choosing a hint compares a mutant's
     outputs with the reference's key by key, where ``!=`` on a list of arrays raises (a failed module case
     then lost its hint and said "could not judge the outputs")."""
-    from grader.judge import _changed
+    from grader.judging.compare import mutant_changes
 
     ref = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}
     same = {"inits": [np.ones(3), np.zeros(3)], "y": np.arange(4.0), "repr": "(3,), eps=1e-05"}
     other = {"inits": [np.ones(3), np.ones(3)], "y": np.arange(4.0) + 1, "repr": "(3,), eps=0.1"}
-    changed = _changed({"hint-a": same, "hint-b": other}, ref)
+    changed = mutant_changes({"hint-a": same, "hint-b": other}, ref)
     assert "hint-a" not in changed
     assert set(changed["hint-b"]) == {"inits", "y", "repr"}

@@ -1,7 +1,7 @@
 """Worker-side adapters for the histograms group. Trusted code, copied into the worker's staging dir.
 
 Every driver builds its models from parameter values the parent chose (inputs ``p:<parameter name>``),
-calls the learner's function and returns plain data only (see grader/cases.py): numpy arrays, scalars,
+calls the learner's function and returns plain data only (see grader/judging/cases.py): numpy arrays, scalars,
 strings, lists. Figures are read here, by trusted code (lines, colours, image arrays), and closed.
 The parent imports this module too, for the model layouts (``param_shapes``) and to rebuild a ProbeNet
 from logged parameters; nothing here is a reference formula.
@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from ._wire import numeric_array
 
 PARAM = "p:"  # prefix of the inputs that carry parameter values
 MAX_CALLS = 4000  # a runaway training loop cannot make the reply huge
@@ -126,28 +128,6 @@ def load_flat(model: ProbeNet, flat: np.ndarray) -> ProbeNet:
 # --- plain data out --------------------------------------------------------------------------------
 
 
-def _array(value: Any) -> Any:
-    """A numpy array of a wire dtype (bool, int64, float64); anything else by type name."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu()
-        value = value.float().numpy() if str(value.dtype) == "torch.bfloat16" else value.numpy()
-    elif isinstance(value, list | tuple):
-        try:
-            value = np.asarray(value)
-        except (ValueError, TypeError):
-            return f"<{type(value).__name__}>"
-    if not isinstance(value, np.ndarray | np.generic):
-        return f"<{type(value).__name__}>"
-    value = np.asarray(value)
-    if value.dtype.kind == "b":
-        return value
-    if value.dtype.kind in "iu":
-        return value.astype(np.int64)
-    if value.dtype.kind == "f":
-        return value.astype(np.float64)
-    return f"<array of {value.dtype}>"
-
-
 def _kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if "num_bins" in inputs:
@@ -164,16 +144,16 @@ def _kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
 def weight_histogram(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     model = build("hist", inputs).to(device)
     histx, histy = m.get_weight_histogram(model, **_kwargs(inputs))
-    return {"histx": _array(histx), "histy": _array(histy)}
+    return {"histx": numeric_array(histx), "histy": numeric_array(histy)}
 
 
 def tracker(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     """An empty tracker's counts, then one record per entry of inputs["scales"] (weights x scale)."""
     t = m.HistogramTracker(**_kwargs(inputs))
-    out: dict[str, Any] = {"counts_before": _array(t.counts), "len_before": len(t)}
+    out: dict[str, Any] = {"counts_before": numeric_array(t.counts), "len_before": len(t)}
     for s in np.asarray(inputs["scales"]).tolist():
         t.record(build("hist", inputs, scale=float(s)).to(device))
-    out.update(counts=_array(t.counts), centers=_array(t.centers), len_after=len(t))
+    out.update(counts=numeric_array(t.counts), centers=numeric_array(t.centers), len_after=len(t))
     return out
 
 
@@ -202,10 +182,10 @@ def train(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]
     log = model.log
     final = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).cpu().numpy()
     return {
-        "histx": _array(histx),
-        "histy": _array(histy),
-        "train_accs": _array(train_accs),
-        "test_accs": _array(test_accs),
+        "histx": numeric_array(histx),
+        "histy": numeric_array(histy),
+        "train_accs": numeric_array(train_accs),
+        "test_accs": numeric_array(test_accs),
         "training": np.array([c[0] for c in log], dtype=bool),
         "grad": np.array([c[1] for c in log], dtype=bool),
         "sizes": np.array([len(c[2]) for c in log], dtype=np.int64),

@@ -1,5 +1,5 @@
 """Worker-side adapters for the initializers group. Trusted code, copied into the worker's staging dir; each
-returns plain data only (see grader/cases.py): numpy arrays (bfloat16 as float32, which is exact), Python
+returns plain data only (see grader/judging/cases.py): numpy arrays (bfloat16 as float32, which is exact), Python
 scalars, strings, and lists/dicts of those.
 
 The parent chooses shapes, dtypes, parameters and seeds; the worker builds the tensor and a ``torch.Generator``
@@ -15,14 +15,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._wire import tensor_array
+
 # keyword parameters a fill may take, as the parent names them in the inputs
 PARAMS = ("a", "b", "mean", "std", "gain", "mode", "nonlinearity", "sparsity", "val")
 NOT_RANDOM = ("constant_",)
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    t = t.detach().cpu()
-    return (t.float() if t.dtype == torch.bfloat16 else t).numpy().copy()
 
 
 def _rng_state(device: str) -> list[torch.Tensor]:
@@ -67,14 +64,14 @@ def fill(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     """
     w, out, touched = _fill_once(m, inputs, device)
     result: dict[str, Any] = {
-        "sample": _np(w),
+        "sample": tensor_array(w),
         "dtype": str(w.dtype).removeprefix("torch."),
         "device": w.device.type,
         "returned_same": out is w,
         "rng_touched": bool(touched),
     }
     if inputs.get("also"):  # a second fill, same shape and seed, with some parameters changed
-        result["also_sample"] = _np(_fill_once(m, {**inputs, **inputs["also"]}, device)[0])
+        result["also_sample"] = tensor_array(_fill_once(m, {**inputs, **inputs["also"]}, device)[0])
     return result
 
 
@@ -87,7 +84,11 @@ def fill_each(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
         one = {**inputs["params"][fn], "fn": fn, "shape": inputs["shape"], "seed": inputs["seed"]}
         w1, _, touched = _fill_once(m, one, device)
         w2, _, _ = _fill_once(m, one, device)
-        row: dict[str, Any] = {"first": _np(w1), "second": _np(w2), "rng_touched": bool(touched)}
+        row: dict[str, Any] = {
+            "first": tensor_array(w1),
+            "second": tensor_array(w2),
+            "rng_touched": bool(touched),
+        }
         try:
             p, returned, _ = _fill_once(m, one, device, parameter=True)
             row["parameter_error"] = ""

@@ -1,7 +1,7 @@
 """Worker-side adapters for the labs group. Trusted code, copied into the worker's staging dir.
 
 Each driver turns the parent's numpy inputs into the call the lab expects (dicts of samples, tensors, a
-seeded model, a DataLoader, an optimizer) and returns plain data only (see grader/cases.py). Nothing here
+seeded model, a DataLoader, an optimizer) and returns plain data only (see grader/judging/cases.py). Nothing here
 is a reference formula: the parent runs these same drivers on solutions/ and on the mutants.
 
 The ``answer_*`` drivers replay a lab's experiment with the learner's own functions, exactly as
@@ -20,21 +20,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._wire import is_tensor, tensor_array
+
 NAMES = ("normal", "uniform", "exponential", "bimodal")
 STATS = ("mean", "std", "skewness", "kurtosis")
 
 
-def _array(value: Any) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu()
-        if value.dtype == torch.bfloat16:
-            value = value.float()
-        value = value.numpy()
-    return np.asarray(value)
-
-
 def _float64(value: Any) -> np.ndarray:
-    return np.asarray(_array(value), dtype=np.float64)
+    """A tensor (any device, bfloat16 included), an array or a list of numbers as a float64 array."""
+    return np.asarray(tensor_array(value) if is_tensor(value) else value, dtype=np.float64)
 
 
 def _one(value: Any) -> np.ndarray:
@@ -66,6 +60,8 @@ def _plain(value: Any) -> Any:
 
 
 # --- torch.optim without torch._dynamo (as exercises/lab_tools.py: quick_optimizers, eager) ------------
+# A second copy on purpose: the sandbox side imports nothing of the kit's packages (tests/kit/test_layout.py),
+# and lab_tools ships to learners without grader/.
 
 
 def _quick_optimizers() -> None:
@@ -344,7 +340,7 @@ def torch_ops(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
         out.sum().backward()
         grad = x.grad is not None
     return {
-        "out": _array(out).astype(np.float64),
+        "out": _float64(out),
         "dtype": str(getattr(out, "dtype", type(out).__name__)).removeprefix("torch."),
         "has_grad": grad,
     }

@@ -1,18 +1,19 @@
 """Worker-side adapters for the layer_norm group (numpy). Trusted code, copied into the worker's staging
-dir; each returns plain data only (see grader/cases.py)."""
+dir; each returns plain data only (see grader/judging/cases.py): an array result that is not a numpy array (a
+tensor included) is reported by type name, which the judge explains."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from ._wire import as_array
 
 
 def forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     x = inputs["x"].copy()
     kwargs = {"eps": inputs["eps"]} if "eps" in inputs else {}
     out, _ = m.layer_norm_forward(x, inputs["gamma"].copy(), inputs["beta"].copy(), **kwargs)
-    return {"out": _array(out), "x_after": x}
+    return {"out": as_array(out, tensors=False, arrays=True), "x_after": x}
 
 
 def backward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
@@ -20,7 +21,11 @@ def backward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, A
         inputs["x"].copy(), inputs["gamma"].copy(), inputs["beta"].copy()
     )
     dx, dgamma, dbeta = m.layer_norm_backward(inputs["dout"].copy(), cache)
-    return {"dx": _array(dx), "dgamma": _array(dgamma), "dbeta": _array(dbeta)}
+    return {
+        "dx": as_array(dx, tensors=False, arrays=True),
+        "dgamma": as_array(dgamma, tensors=False, arrays=True),
+        "dbeta": as_array(dbeta, tensors=False, arrays=True),
+    }
 
 
 def bad_gamma(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
@@ -30,10 +35,3 @@ def bad_gamma(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
     except Exception as exc:
         return {"raised": type(exc).__name__, "message": str(exc)[:500]}
     return {"raised": None, "message": ""}
-
-
-def _array(value: Any) -> Any:
-    """Arrays pass through; anything else is reported by type name (the judge explains it)."""
-    if isinstance(value, np.ndarray):
-        return value
-    return f"<{type(value).__name__}>"

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from ._wire import as_array
+
 DTYPES = {
     "float64": torch.float64,
     "float32": torch.float32,
@@ -59,13 +61,13 @@ def _function(
     b = _optional(inputs, "bias", dtype, device)
     out = m.LayerNormFunction.apply(x, w, b, float(inputs.get("eps", EPS)))
     result: dict[str, Any] = {
-        "out": _array(out),
+        "out": as_array(out),
         "out_dtype": _dtype(out),
         "out_device": _device(out),
     }
     if backward and _backward(out, x, inputs, dtype, device, result):
         result.update(_grads(x=x, weight=w, bias=b))
-    result["x_after"] = _array(x)
+    result["x_after"] = as_array(x)
     return result
 
 
@@ -122,9 +124,9 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
     }
     w, b = getattr(mod, "weight", None), getattr(mod, "bias", None)
     if isinstance(w, torch.Tensor):
-        result["weight_init"] = _array(w)
+        result["weight_init"] = as_array(w)
     if isinstance(b, torch.Tensor):
-        result["bias_init"] = _array(b)
+        result["bias_init"] = as_array(b)
     with torch.no_grad():
         if isinstance(w, torch.Tensor) and "weight" in inputs:
             w.copy_(_tensor(inputs["weight"], dtype, device))
@@ -132,7 +134,7 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
             b.copy_(_tensor(inputs["bias"], dtype, device))
     x = _tensor(inputs["x"], dtype, device, grad=True)
     out = mod(x)
-    result.update(out=_array(out), out_dtype=_dtype(out), out_device=_device(out))
+    result.update(out=as_array(out), out_dtype=_dtype(out), out_device=_device(out))
     if not backward or not _backward(out, x, inputs, dtype, device, result):
         return result
     result.update(
@@ -164,7 +166,7 @@ def backward_direct(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict
     grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
     result: dict[str, Any] = {"raised": None, "message": "", "returned": len(grads)}
     for name, value in zip(("dx", "dweight", "dbias"), grads, strict=False):
-        result[name] = _array(value)
+        result[name] = as_array(value)
     return result
 
 
@@ -210,20 +212,10 @@ def _grads(**tensors: torch.Tensor | None) -> dict[str, Any]:
         if t is None:
             continue
         key = {"x": "dx", "weight": "dweight", "bias": "dbias"}[name]
-        out[key] = _array(t.grad)
+        out[key] = as_array(t.grad)
         out[f"{key}_dtype"] = _dtype(t.grad)
         out[f"{key}_device"] = _device(t.grad)
     return out
-
-
-def _array(value: Any) -> Any:
-    """A tensor on any device -> a CPU numpy array (bfloat16 -> float32); anything else -> "<type name>"."""
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu()
-        if t.dtype == torch.bfloat16:
-            t = t.float()
-        return t.numpy().copy()
-    return f"<{type(value).__name__}>"
 
 
 def _dtype(value: Any) -> str:

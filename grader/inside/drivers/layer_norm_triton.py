@@ -8,7 +8,7 @@ only sets TRITON_INTERPRET=1, the default; the worker calls :func:`before_import
 it imports the graded file: a CPU task runs the kernels in the interpreter (on every machine), a CUDA task (the
 ``cuda_*`` hidden cases, graded under ``--gpu``) compiles them for the GPU. Each worker pays Triton's import
 (~0.3 s, only for submissions graded in this group). The parent's reference runs, for hints, stay interpreted on
-the CPU. Where Triton cannot be imported, the group is not graded (grader/grading.py).
+the CPU. Where Triton cannot be imported, the group is not graded (grader/grading/plan.py).
 
 Inputs: x (M, N), dy, weight/bias (N,) or absent, a ``dtype`` string (half-precision values arrive as float32
 arrays the dtype represents exactly) and ``pad`` (> 0: x is the slice big[:, :N] of a wider tensor, so its row
@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from ._wire import as_array
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
 
@@ -55,7 +57,7 @@ def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
     x = _x(inputs, dtype, device)
     w = _optional(inputs, "weight", dtype, device)
     b = _optional(inputs, "bias", dtype, device)
-    x_before = _array(x)
+    x_before = as_array(x)
     y, mean, rstd = m.layer_norm_fwd(x, w, b, float(inputs.get("eps", EPS)))
     result: dict[str, Any] = _described(y=y, mean=mean, rstd=rstd)
     if "dy" in inputs:
@@ -65,8 +67,8 @@ def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
         if inputs.get("twice"):
             again = m.layer_norm_bwd(dy, x, w, mean, rstd)
             for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
-                result[f"{name}_again"] = _array(value)
-    result["x_changed"] = not np.array_equal(_array(x), x_before, equal_nan=True)
+                result[f"{name}_again"] = as_array(value)
+    result["x_changed"] = not np.array_equal(as_array(x), x_before, equal_nan=True)
     return result
 
 
@@ -101,7 +103,7 @@ def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
         "params": [name for name, _ in params],
         "param_shapes": [list(p.shape) for _, p in params],
         "repr": str(mod.extra_repr())[:200],
-        "inits": [_array(p) for _, p in params],
+        "inits": [as_array(p) for _, p in params],
     }
     w, b = getattr(mod, "weight", None), getattr(mod, "bias", None)
     with torch.no_grad():
@@ -147,19 +149,9 @@ def _optional(inputs: dict[str, Any], name: str, dtype: str, device: str) -> tor
 def _described(**tensors: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, t in tensors.items():
-        out[name] = _array(t)
+        out[name] = as_array(t)
         out[f"{name}_dtype"] = (
             str(t.dtype).removeprefix("torch.") if isinstance(t, torch.Tensor) else "<none>"
         )
         out[f"{name}_device"] = str(t.device) if isinstance(t, torch.Tensor) else "<none>"
     return out
-
-
-def _array(value: Any) -> Any:
-    """A tensor on any device -> a CPU numpy array (bfloat16 -> float32); anything else -> "<type name>"."""
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu()
-        if t.dtype == torch.bfloat16:
-            t = t.float()
-        return t.numpy().copy()
-    return f"<{type(value).__name__}>"

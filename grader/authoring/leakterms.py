@@ -1,7 +1,7 @@
 """Term-by-term leak check of the backward pass: no learner text gives a term of dx or a staged local derivative.
 
 The stubs teach the forward graph and the two chain-rule rules; the learner derives the gradient. Whole-formula
-checks (grader/leakcheck.py) miss the answer handed over in pieces: a hint naming "the - mean(dxhat) term", a
+checks (grader/authoring/leakcheck.py) miss the answer handed over in pieces: a hint naming "the - mean(dxhat) term", a
 check message with "xhat * mean(dxhat * xhat)", a docstring with "d var / d xmu = 2 * xmu / D". Here every
 learner-visible text is normalised (whitespace, operator spellings, module prefixes, method calls, keyword
 arguments, variable names mapped to one spelling: mean/mu, N/H/D, dy/g/grad_out/dout, weight/gamma, x - mu/xc/xmu,
@@ -335,7 +335,7 @@ def _additive_terms(node: ast.expr) -> list[ast.expr]:
 
 
 def _math(expr: ast.expr, names: dict[str, str] | None = None) -> str:
-    from grader.leakcheck import _Math
+    from grader.authoring.formulas import Math as _Math
 
     tree = _Math().visit(copy.deepcopy(expr))
     if names:
@@ -354,8 +354,8 @@ class _Rename(ast.NodeTransformer):
 
 
 def _assigned(source: str, region: str, target: str) -> list[ast.expr]:
-    from grader.leakcheck import _statements_within
-    from grader.stubs import regions
+    from grader.authoring.formulas import statements_within as _statements_within
+    from grader.authoring.stubs import regions
 
     tree = ast.parse(source)
     found = []
@@ -385,7 +385,7 @@ TRITON_SOURCE_SAYS = (
 
 def reference_dx_terms(root: Path = ROOT) -> list[tuple[str, str]]:
     """(reference, term) for each additive term of dx the three references write."""
-    from grader.leakcheck import _comment_formulas  # noqa: F401  (the same plain-text reading of comments)
+    from grader.authoring.formulas import comment_formulas as _comment_formulas  # noqa: F401  (the same plain-text reading of comments)
 
     out: list[tuple[str, str]] = []
     numpy_src = (root / "solutions" / "layer_norm.py").read_text()
@@ -402,7 +402,7 @@ def reference_dx_terms(root: Path = ROOT) -> list[tuple[str, str]]:
         if missing:
             raise RuntimeError(
                 f"solutions/layer_norm_triton.py no longer computes its row statistics as "
-                f"grader/leakterms.py reads them ({missing}): update TRITON_ROW_STATS"
+                f"grader/authoring/leakterms.py reads them ({missing}): update TRITON_ROW_STATS"
             )
         for value in _assigned(src, "layer_norm_triton.2", "dx"):
             out += [
@@ -417,7 +417,7 @@ def _torch_comment_formulas(source: str) -> list[ast.expr]:
     import io
     import tokenize
 
-    from grader.stubs import regions
+    from grader.authoring.stubs import regions
 
     comments: dict[int, str] = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -452,7 +452,7 @@ class Find:
 def find(text: str, table: list[Needle], where: str, allow_local: bool = False) -> list[Find]:
     flat = normalise(text)
     try:  # code: every expression also as plain-text math (a.mean(axis=1) reads as mean(a))
-        from grader.leakcheck import canonical
+        from grader.authoring.formulas import canonical
 
         tree = ast.parse(text)
         flat += "\n" + "\n".join(

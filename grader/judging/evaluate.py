@@ -1,7 +1,7 @@
 """Parent-side judging of hidden cases, shared by every way of running them.
 
-- ``judge_case`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
-  runs in this process, on CPU) and calls the case's judge. The grading loop (grader/grading.py) calls it with outputs that came
+- ``case_verdict`` decides one case from the learner's outputs: it builds the JudgeContext (reference and mutant
+  runs in this process, on CPU) and calls the case's judge. The class loop (grader/grading/class_loop.py) calls it with outputs that came
   back over the wire from a sandboxed worker.
 - ``run_inprocess`` calls the drivers on a module *in this process*. Only for trusted code: the references and
   mutants (selfcheck, `grader audit`) and nbgrader's hidden test cells (which run in the learner's own kernel,
@@ -14,6 +14,8 @@ import contextlib
 import copy
 import dataclasses
 import importlib
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
+from grader.judging.cases import Case, Inputs, JudgeContext, Outputs, Verdict, case_rng, load_cases
 
 
 @contextlib.contextmanager
@@ -57,7 +59,7 @@ def call_driver(
     return driver(group, case.driver)(module, copy.deepcopy(inputs), device)
 
 
-def judge_case(
+def case_verdict(
     group: str, case: Case, inputs: Inputs, outputs: Outputs, *, hints: bool = True
 ) -> Verdict:
     """The verdict on ``outputs`` (the learner's, untrusted plain data) for ``case`` on ``inputs``.
@@ -71,7 +73,7 @@ def judge_case(
     def run_mutants(inp: Inputs) -> dict[str, Outputs]:
         # Two mutants may share a hint (dgamma over axis 0 / dgamma averaged): keep both, the second
         # as "<hint>#<n>"; the suffix is dropped from the verdict below.
-        from grader.mutant_scope import relevant
+        from grader.judging.mutant_scope import relevant
 
         found: dict[str, Outputs] = {}
         for hint, module, name in _mutant_modules(group) if hints else ():
@@ -96,6 +98,14 @@ def judge_case(
         return Verdict(
             False, f"could not judge the outputs ({type(exc).__name__}: {str(exc)[:200]})"
         )
+
+
+def use_one_thread() -> None:
+    """Reference and mutant runs in this process use one thread: the workers and verdict servers have the other
+    cores."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def warm_up(groups: list[str]) -> None:
@@ -135,7 +145,7 @@ def run_inprocess(
     for case in load_cases(group):
         if case.device not in devices:
             continue
-        key = (case.call_key, case.device)
+        key = case.run_key
         if key not in runs:
             inputs = case_inputs(group, case, seed=seed, learner=learner)
             try:
@@ -148,5 +158,5 @@ def run_inprocess(
             why = f"raised {type(outputs).__name__}: {str(outputs)[:300]}"
             results.append((case, Verdict(False, why)))
             continue
-        results.append((case, judge_case(group, case, inputs, outputs, hints=hints)))
+        results.append((case, case_verdict(group, case, inputs, outputs, hints=hints)))
     return results

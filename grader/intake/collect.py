@@ -4,7 +4,7 @@ An entry is a folder, a ``.zip`` or a notebook (``.ipynb``), named by learner id
 extension). Inside a folder or zip, ``<group>.py`` is looked up at the root, under ``exercises/``, and, when the
 root holds nothing else but one folder (``ana.zip`` -> ``ana/...`` or ``normlab-main/exercises/...``), inside
 that folder. Only the graded files are taken: everything else a worker sees comes from the trusted kit. Nothing is
-ever run or extracted here (grader/unpack.py). A bad entry becomes problems on its row, never an exception.
+ever run or extracted here (grader/intake/unpack.py). A bad entry becomes problems on its row, never an exception.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import GROUPS
-from grader.unpack import FolderTree, Tree, UnreadableEntry, ZipTree, ignored
+from grader.intake.notebooks import NotebookError, notebook_sources
+from grader.intake.unpack import FolderTree, Tree, UnreadableEntry, ZipTree, ignored
 
 MAX_NOTEBOOK = 32 * 1024 * 1024
 
@@ -110,7 +111,7 @@ def read_zip(entry: Path) -> Submission:
 
 
 def read_notebook_entry(entry: Path) -> Submission:
-    """A notebook entry: its code cells become the graded sources (grader/notebooks.py; never executed)."""
+    """A notebook entry: its code cells become the graded sources (grader/intake/notebooks.py; never executed)."""
     sub = Submission(learner_id(entry), entry.name, "notebook")
     try:
         size = entry.stat().st_size
@@ -127,11 +128,6 @@ def read_notebook_entry(entry: Path) -> Submission:
 
 
 def _notebook_into(sub: Submission, path: Path, label: str) -> None:
-    try:
-        from grader.notebooks import NotebookError, notebook_sources
-    except ImportError:  # the nbgrader integration is not part of this kit build
-        sub.problems.append("notebooks: not supported yet")
-        return
     try:
         sources, problems = notebook_sources(path)
     except (NotebookError, OSError, ValueError, RecursionError) as exc:

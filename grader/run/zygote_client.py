@@ -1,6 +1,6 @@
 """The zygote: a fresh interpreter that imports numpy, torch and matplotlib once and forks workers on order.
 
-Parent side, :class:`Zygote` starts it as ``python -I -S -B -c BOOT`` with a clean environment: isolated mode
+Parent side, :class:`ZygoteClient` starts it as ``python -I -S -B -c BOOT`` with a clean environment: isolated mode
 (no PYTHONPATH, no user site, no current folder on sys.path), no ``site`` (so no ``.pth`` file, e.g. an editable
 install of the kit, runs), then ``sys.path`` = the standard library + the staging folder (a copy of the
 worker-side modules and drivers, package ``normlab_worker``) + site-packages. It is *not* a fork of the parent,
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.inside.zygote import MAX_MSG
+from grader.run.executor import ExecutorStartError
 
 BOOT = (
     "import sys, json\n"
@@ -43,12 +44,16 @@ BOOT = (
 # --- parent side ----------------------------------------------------------------------------------------
 
 
-class ZygoteError(RuntimeError):
-    pass
+class ZygoteError(ExecutorStartError):
+    """The zygote did not start, or could not fork a worker."""
+
+    def report(self) -> str:
+        return f"could not start the sandboxed workers: {self}"
 
 
-class Zygote:
-    """Parent-side handle: start the zygote, order forks, learn how workers ended."""
+class ZygoteClient:
+    """The parent's end of the zygote (grader/inside/zygote.py is the zygote itself): start it, order forks,
+    learn how workers ended."""
 
     def __init__(self, pkg_root: Path, run_dir: Path, groups: list[str], site: list[str]) -> None:
         self.pkg_root = pkg_root
@@ -74,32 +79,7 @@ class Zygote:
             "ctrl_fd": child.fileno(),
             "groups": self.groups,
         }
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "HOME": str(self.run_dir),
-            "TMPDIR": str(self.run_dir),
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": str(self.run_dir / "mpl"),
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0",
-            "PYTHONIOENCODING": "utf-8:backslashreplace",
-            # torch.cuda.is_available() without initialising CUDA here: forked workers make their own
-            "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
-        }
-        # the CPU kernels torch and numpy pick (a kit test grades as on another CPU with them)
-        for key in (
-            "CUDA_VISIBLE_DEVICES",
-            "NVIDIA_VISIBLE_DEVICES",
-            "LD_LIBRARY_PATH",
-            "ATEN_CPU_CAPABILITY",
-            "NPY_DISABLE_CPU_FEATURES",
-        ):
-            if key in os.environ:
-                env[key] = os.environ[key]
+        env = self._environment()
         log = open(self.run_dir / "zygote.log", "ab")
         try:
             self.proc = subprocess.Popen(
@@ -132,6 +112,36 @@ class Zygote:
         parent.settimeout(None)
         self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
         self._reader.start()
+
+    def _environment(self) -> dict[str, str]:
+        """The zygote's whole environment: nothing of the parent's but the device and CPU-kernel choices."""
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": str(self.run_dir),
+            "TMPDIR": str(self.run_dir),
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": str(self.run_dir / "mpl"),
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONIOENCODING": "utf-8:backslashreplace",
+            # torch.cuda.is_available() without initialising CUDA here: forked workers make their own
+            "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+        }
+        # the CPU kernels torch and numpy pick (a kit test grades as on another CPU with them)
+        for key in (
+            "CUDA_VISIBLE_DEVICES",
+            "NVIDIA_VISIBLE_DEVICES",
+            "LD_LIBRARY_PATH",
+            "ATEN_CPU_CAPABILITY",
+            "NPY_DISABLE_CPU_FEATURES",
+        ):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        return env
 
     @property
     def alive(self) -> bool:

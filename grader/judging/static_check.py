@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from grader.inside.forbidden import AUTOGRAD, Rules, matches, rules_for
+from grader.judging.callgraph import reach
 
 
 @dataclass(frozen=True)
@@ -227,21 +228,13 @@ def static_check(
     checker.visit(tree)
     findings = list(dict.fromkeys(checker.findings))
     # charge helpers' hits to their callers (simple name references, to a fixpoint)
-    charged = {f.function for f in findings}
-    changed = True
-    while changed:
-        changed = False
-        for func, names in checker.calls_of.items():
-            if func in charged:
-                continue
-            for helper in list(charged):
-                short = helper.split(".")[-1]
-                if short in names and helper != "<module>":
-                    src = next(f for f in findings if f.function == helper)
-                    findings.append(Finding(src.api, src.line, func, src.hint))
-                    charged.add(func)
-                    changed = True
-                    break
+    first: dict[str, Finding] = {}
+    for f in findings:
+        first.setdefault(f.function, f)
+    for func, helper in reach(checker.calls_of, first).items():
+        if func not in first:
+            src = first[func] = first[helper]
+            findings.append(Finding(src.api, src.line, func, src.hint))
     return findings
 
 

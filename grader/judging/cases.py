@@ -65,6 +65,12 @@ class Case:
         """Cases with equal call keys get the same inputs and the same outputs (one driver run)."""
         return f"{self.driver}\0{self.shares}" if self.shares else self.name
 
+    @property
+    def run_key(self) -> tuple[str, str]:
+        """Cases with equal run keys (call key and device) are judged on one run of the driver: the first of them
+        in the table makes the call, the others take its inputs and outputs."""
+        return self.call_key, self.device
+
 
 @dataclass(frozen=True)
 class Freedom:
@@ -115,6 +121,14 @@ class JudgeContext:
         if key not in self._cache:
             self._cache[key] = self.run_reference(inputs)
         return self._cache[key]
+
+
+def runs(cases: list[Case]) -> dict[tuple[str, str], list[Case]]:
+    """``cases`` grouped by run key, in table order: each group is judged on the run of its first case."""
+    out: dict[tuple[str, str], list[Case]] = {}
+    for case in cases:
+        out.setdefault(case.run_key, []).append(case)
+    return out
 
 
 def upcast64(inputs: Inputs) -> Inputs:

@@ -1,18 +1,20 @@
-"""Judges: parent-side comparisons of a learner's outputs with the reference's, plus the hint choice.
+"""What judges compare with: a learner's outputs against the reference's, plain-data equality, and the hint choice.
 
 Wording and tolerances come from exercises/feedback/checks.py (one place for the kit). Hints are chosen by matching the
-learner's outputs to the outputs of the group's mutants on the *same* inputs, never by re-deriving a formula.
+learner's outputs to the outputs of the group's mutants on the *same* inputs, never by re-deriving a formula:
+:func:`mutant_hint` for every case table, on the mutants' outputs that differ from the reference's
+(:func:`mutant_changes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from exercises.feedback.checks import as_numpy, choose_hint, generic_hint, mismatch
-from grader.cases import JudgeContext, Outputs, Verdict, upcast64
+from grader.judging.cases import JudgeContext, Outputs, Verdict, upcast64
 
 Judge = Callable[[JudgeContext], Verdict]
 
@@ -85,13 +87,23 @@ def close(
         )
         if not problems:
             return Verdict.ok()
-        hint = choose_hint(ctx.outputs, _changed(ctx.mutants, same), only=wrong) or generic
+        hint = mutant_hint(ctx, wrong, reference=same) or generic
         return Verdict(False, "; ".join(problems), hint)
 
     return judge
 
 
-def _changed(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[str, Any]]:
+def mutant_hint(
+    ctx: JudgeContext, only: Iterable[str], *, reference: Outputs | None = None
+) -> str | None:
+    """The hint of the first mutant of the group whose changed outputs among ``only`` (the outputs the learner
+    got wrong) the learner's outputs reproduce, within the dtype's tolerance; None when none does.
+    ``reference``: the outputs the mutants differ from (default: the reference's on the case's inputs)."""
+    changes = mutant_changes(ctx.mutants, ctx.reference if reference is None else reference)
+    return choose_hint(ctx.outputs, changes, only=set(only))
+
+
+def mutant_changes(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[str, Any]]:
     """Each mutant's outputs that differ from the reference's (only those can identify a mistake)."""
     out: dict[str, dict[str, Any]] = {}
     for hint, outs in mutants.items():
@@ -101,7 +113,7 @@ def _changed(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[
                 continue
             a, r = as_numpy(v), as_numpy(reference[k])
             if a is None or r is None:
-                if not _same(v, reference[k]):
+                if not same(v, reference[k]):
                     diff[k] = v
             elif mismatch(a, r) is not None or a.dtype != r.dtype:
                 diff[k] = a
@@ -110,20 +122,29 @@ def _changed(mutants: dict[str, Outputs], reference: Outputs) -> dict[str, dict[
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Plain-data equality that also holds for lists or dicts of arrays (where ``!=`` is ambiguous)."""
+def same(a: Any, b: Any, *, rtol: float = 0.0, atol: float = 0.0, dtypes: bool = True) -> bool:
+    """Plain-data equality (the values a driver returns): lists and tuples item by item, dicts key by key,
+    arrays of one shape (and one dtype, unless ``dtypes=False``) whose numbers agree within ``atol + rtol *
+    |b|`` (exactly by default; NaN equals NaN), floats likewise, anything else by ``==`` (False where that
+    is ambiguous). Where ``!=`` on lists or dicts of arrays would raise, this answers."""
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and a.shape == b.shape
-            and a.dtype == b.dtype
-            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        return len(a) == len(b) and all(
+            same(x, y, rtol=rtol, atol=atol, dtypes=dtypes) for x, y in zip(a, b, strict=True)
         )
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(
+            same(a[k], b[k], rtol=rtol, atol=atol, dtypes=dtypes) for k in a
+        )
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        if dtypes and a.dtype != b.dtype:
+            return False
+        if (rtol or atol) and a.dtype.kind in "iufc" and b.dtype.kind in "iufc":
+            return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc"))
+    if (rtol or atol) and isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b) or abs(a - b) <= atol + rtol * abs(b)
     try:
         return bool(a == b)
     except (ValueError, TypeError):

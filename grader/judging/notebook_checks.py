@@ -1,4 +1,4 @@
-"""Checks that nbgrader notebooks call from their test cells (see grader/notebooks.py).
+"""Checks that nbgrader notebooks call from their test cells (see grader/authoring/nbgrader_course.py).
 
 These run in the learner's own kernel: nbgrader's trust model, where the checks and the learner's code share an
 interpreter (SECURITY.md explains what that allows; `python -m grader grade` on the same notebooks is the
@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from exercises.feedback.hints import render
-from grader.cases import load_cases
-from grader.evaluate import call_driver, case_inputs, judge_case
+from grader.judging.cases import load_cases
+from grader.judging.evaluate import call_driver, case_inputs, case_verdict
 
 NOTEBOOK_SEED = 20261125
 
@@ -28,7 +28,7 @@ def check(group: str, case_name: str, namespace: dict[str, Any], seed: int = NOT
     case = next(c for c in load_cases(group) if c.name == case_name)
     inputs = case_inputs(group, case, seed=seed, learner="nbgrader")
     outputs = call_driver(group, case, _module(namespace), inputs)
-    verdict = judge_case(group, case, inputs, outputs)
+    verdict = case_verdict(group, case, inputs, outputs)
     if not verdict.passed:
         hint = render(verdict.hint) if verdict.hint else ""
         raise AssertionError(f"{case_name}: {verdict.message}" + (f"\n{hint}" if hint else ""))

@@ -1,13 +1,10 @@
-"""Running (submission, exercise group) tasks on sandboxed workers: the executor seam and the local executor.
+"""The local executor: (submission, exercise group) tasks on this machine's sandboxed workers.
 
-A :class:`Task` is self-contained plain data: the staged files (graded sources + trusted helpers), the calls
-(case name, driver, inputs as arrays and scalars, the graded functions each call exercises), and the limits.
-Its :class:`TaskReply` is plain data too: per call the outputs or what went wrong, the output tail, the
-isolation report. Nothing in either needs this machine, so an executor is a seam: :class:`LocalExecutor`
-(a zygote and ``--jobs`` threads, each driving one worker at a time) is one implementation; a
-``dask.distributed`` executor (LocalCluster, or Slurm/Kubernetes through dask-jobqueue / dask-kubernetes) would
-run the same ``run_task`` on each node against that node's own zygote and return the same reply, while
-judging, journal and reports stay with the trusted parent.
+:class:`LocalExecutor` (grader/run/executor.py's seam) keeps one zygote (grader/run/zygote_client.py: a fresh
+interpreter that imports torch once and forks workers) and ``--jobs`` threads, each driving one worker at a time
+through a :class:`WorkerClient`, the parent's end of one forked worker (grader/inside/worker.py is the worker
+itself). A dask node (grader/run/dask_node.py) runs the same ``run_task`` / ``run_bundle`` against its own
+zygote.
 
 Faults, per call: a timeout kills the worker (its process group and pid namespace) and a *fresh* worker goes on
 with the remaining calls; the function blamed for the hang (the call's graded functions minus those already
@@ -22,157 +19,30 @@ import itertools
 import os
 import shutil
 import signal
-import site
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from grader import ROOT
 from grader.inside import sandbox, wire
-from grader.zygote import Zygote, ZygoteError
+from grader.run.executor import Call, Executor, Outcome, Task, TaskReply
+from grader.run.stage import hidden_paths, make_stage, site_dirs
+from grader.run.zygote_client import ZygoteClient, ZygoteError
 
 UID_BASE = 200_000  # workers run as UID_BASE + k (no passwd entry needed), distinct while they run
 MAX_TIMEOUTS = 3  # per task: after this many, the remaining calls are not run
 
 
-@dataclass
-class Call:
-    case: str
-    driver: str
-    inputs: Any  # plain data (wire-able)
-    device: str = "cpu"
-    functions: tuple[str, ...] = ()
-
-
-@dataclass
-class Task:
-    learner: str
-    group: str
-    files: dict[str, bytes]  # relpath -> content (exercises/__init__.py, helpers, graded files)
-    graded: list[str]  # relpaths of the graded file(s) whose code the guard watches
-    calls: list[Call]
-    timeout: float = 10.0
-    memory_mb: int = 4096
-    cuda: bool = False
-
-
-@dataclass
-class Outcome:
-    status: str  # ok | error | timeout | crashed | not run
-    outputs: Any = None
-    error: dict[str, Any] = field(default_factory=dict)
-    refused: list[dict[str, str]] = field(default_factory=list)
-    message: str = ""
-    seconds: float = 0.0
-
-
-@dataclass
-class TaskReply:
-    outcomes: dict[str, Outcome]
-    import_error: Outcome | None = None
-    isolation: dict[str, Any] = field(default_factory=dict)
-    output: str = ""  # tail of what the graded code printed
-    output_bytes: int = 0
-    flood: bool = False
-    seconds: float = 0.0
-
-
-class Executor(Protocol):
-    """The seam between the grading loop (grader/grading.py) and wherever learner code runs.
-
-    - ``submit(task)``: run one self-contained (submission, group) :class:`Task`; the future's result is its
-      :class:`TaskReply` (a fault of the learner's code is in the reply; an exception means the executor failed).
-    - ``submit_bundle(tasks)``: one submission's CPU tasks, in order (an executor may share one worker between
-      them); the future's result is one reply per task, in order.
-    - ``close()``: stop workers and free what ``__init__`` took. Nothing is judged here: verdicts are decided by
-      the trusted caller on the returned outputs.
-    """
-
-    def submit(self, task: Task) -> Future[TaskReply]: ...
-
-    def submit_bundle(self, tasks: list[Task]) -> Future[list[TaskReply]]: ...
-
-    def close(self) -> None: ...
-
-
-# --- staging ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Stage:
-    root: Path
-    pkg_root: Path  # on the zygote's sys.path: holds normlab_worker/
-    run_dir: Path  # logs, fallback work folders
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-INSIDE = (
-    Path(__file__).resolve().parent / "inside"
-)  # the sandbox side, copied whole into every stage
-STAGED_PACKAGE = "normlab_worker"  # its name on the zygote's sys.path
-
-
-def make_stage() -> Stage:
-    """A private folder with a copy of grader/inside/ (package ``normlab_worker``): all the worker runs of ours."""
-    root = Path(tempfile.mkdtemp(prefix="normlab-stage-"))
-    os.chmod(root, 0o711)  # noqa: S103 - workers (other uids) cross it, cannot list it
-    pkg = root / "pkg" / STAGED_PACKAGE
-    shutil.copytree(INSIDE, pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for folder in (root / "pkg", *(d for d in pkg.rglob("*") if d.is_dir()), pkg):
-        os.chmod(folder, 0o755)  # noqa: S103 - trusted code the worker uid must read
-    for path in pkg.rglob("*"):
-        if path.is_file():
-            os.chmod(path, 0o644)
-    run = root / "run"
-    run.mkdir(mode=0o711)
-    return Stage(root, root / "pkg", run)
-
-
-def site_dirs() -> list[str]:
-    """Folders the zygote imports third-party packages from: site-packages, and wherever numpy, torch and
-    matplotlib actually live (a PYTHONPATH install, since the zygote runs isolated), never the kit root."""
-    import importlib.util
-
-    found = [*site.getsitepackages(), site.getusersitepackages()]
-    for name in ("numpy", "torch", "matplotlib"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin:
-            found.append(os.path.dirname(os.path.dirname(spec.origin)))
-    dirs: list[str] = []
-    for d in found:
-        real = os.path.realpath(d)
-        if os.path.isdir(real) and real != str(ROOT) and real not in dirs:
-            dirs.append(real)
-    return dirs
-
-
-def hidden_paths(extra: Iterable[Path | str]) -> list[str]:
-    """Folders a worker must not see: the kit (its packages, when the kit sits inside site-packages), HOME,
-    and ``extra`` (submissions, output, staging)."""
-    root = str(ROOT)
-    if any(root == s or root.startswith(s + "/") for s in site_dirs()):  # installed, not a checkout
-        out = [str(ROOT / p) for p in ("solutions", "grader", "tests", "exercises", "examples")]
-    else:
-        out = [root]
-    out.append(os.path.realpath(Path.home()))
-    out += [os.path.realpath(p) for p in extra]
-    return [p for p in dict.fromkeys(out) if p != "/"]
-
-
 # --- local executor -----------------------------------------------------------------------------------
 
 
-class LocalExecutor:
+class LocalExecutor(Executor):
     """``jobs`` workers at once on this machine, forked by one zygote (started lazily, restarted if lost)."""
 
     def __init__(
@@ -190,7 +60,7 @@ class LocalExecutor:
         self.stage = make_stage()
         self.hide = hidden_paths([*hide, self.stage.root])
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
-        self._zygote: Zygote | None = None
+        self._zygote_client: ZygoteClient | None = None
         self._zlock = threading.Lock()
         self._counter = itertools.count()
         self._uids = itertools.count()
@@ -198,23 +68,27 @@ class LocalExecutor:
         self.start_error: ZygoteError | None = None
 
     # lifecycle
-    def zygote(self) -> Zygote:
+    def zygote_client(self) -> ZygoteClient:
         """The running zygote: started on first use, restarted if it died; a failed start is final (the
         same error for every later task, at once, instead of one slow retry per task)."""
         with self._zlock:
             if self.start_error is not None:
                 raise self.start_error
-            if self._zygote is None or not self._zygote.alive:
-                if self._zygote is not None:
-                    self._zygote.close()
-                z = Zygote(self.stage.pkg_root, self.stage.run_dir, self.groups, site_dirs())
+            if self._zygote_client is None or not self._zygote_client.alive:
+                if self._zygote_client is not None:
+                    self._zygote_client.close()
+                z = ZygoteClient(self.stage.pkg_root, self.stage.run_dir, self.groups, site_dirs())
                 try:
                     z.start()
                 except ZygoteError as exc:
                     self.start_error = exc
                     raise
-                self._zygote = z
-            return self._zygote
+                self._zygote_client = z
+            return self._zygote_client
+
+    @property
+    def slots(self) -> int:
+        return self.jobs
 
     def warm(self) -> None:
         """Start the zygote in the background now (its torch import overlaps the caller's own start-up);
@@ -222,7 +96,7 @@ class LocalExecutor:
 
         def start() -> None:
             with contextlib.suppress(ZygoteError):
-                self.zygote()
+                self.zygote_client()
 
         threading.Thread(target=start, name="zygote-start", daemon=True).start()
 
@@ -236,17 +110,11 @@ class LocalExecutor:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self._zlock:  # waits for a start in progress (warm()), so no zygote outlives us
-            zygote, self._zygote = self._zygote, None
+            zygote, self._zygote_client = self._zygote_client, None
             self.start_error = self.start_error or ZygoteError("the executor is closed")
         if zygote is not None:
             zygote.close()
         self.stage.cleanup()
-
-    def __enter__(self) -> LocalExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # one task
     def run_task(self, task: Task) -> TaskReply:
@@ -260,119 +128,146 @@ class LocalExecutor:
 
         A worker costs a fork of the zygote, its sandbox and its exit (~40 ms of CPU on the 2-core machine,
         a tenth of a submission's grading); the submission's groups run one after the other in it, each
-        under its own guard rules and with its own graded file. A worker that timed out, crashed or wrote
+        under its own guard rules and with its own graded file. A client that timed out, crashed or wrote
         half its output cap is not reused: the next group gets a fresh one, as a fault in one group must
         cost only that group's calls. What stays shared is what the submission's own files do to the
         process (module-level side effects), as in the learner's own pytest run. CUDA tasks run alone.
         """
         replies: list[TaskReply] = []
-        worker: _Worker | None = None
+        client: WorkerClient | None = None
         try:
             for task in tasks:
                 if task.cuda:
                     replies.append(self.run_task(task))
                     continue
-                reply, worker = self._run(task, worker, reuse=True, budget=tasks)
+                reply, client = self._run(task, client, reuse=True, budget=tasks)
                 replies.append(reply)
         finally:
-            if worker is not None:  # after its last task: nothing left to read in its log
-                worker.close()
-                worker.log_path.unlink(missing_ok=True)
+            if client is not None:  # after its last task: nothing left to read in its log
+                client.close()
+                client.log_path.unlink(missing_ok=True)
         return replies
 
     def _run(
         self,
         task: Task,
-        worker: _Worker | None = None,
+        client: WorkerClient | None = None,
         *,
         reuse: bool = False,
         budget: list[Task] | None = None,
-    ) -> tuple[TaskReply, _Worker | None]:
+    ) -> tuple[TaskReply, WorkerClient | None]:
         """Run the task's calls; with ``reuse``, hand back the (healthy) worker instead of closing it."""
         start = time.monotonic()
-        reply = TaskReply(outcomes={})
-        proven: set[str] = set()
-        blamed: dict[str, str] = {}  # function -> case where it hung
-        timeouts = 0
-        logs: list[tuple[Path, int]] = []  # (log file, offset where this task's output starts)
-        if worker is not None:
-            failure = worker.switch(task)
-            logs.append((worker.log_path, worker.log_start))
-            reply.isolation = dict(worker.isolation)
-            # as for a fresh worker's failed import: no call of this task runs
-            if failure is not None:
-                reply.import_error = failure
-                worker.kill()
-                worker = None
+        run = _TaskRun(task)
+        if client is not None:
+            run.go_on_with(client)
         try:
             for call in task.calls:
-                hung = [f for f in call.functions if f in blamed]
-                if hung:
-                    reply.outcomes[call.case] = Outcome(
-                        "not run",
-                        message=f"not run: {hung[0]} did not return in case {blamed[hung[0]]}",
-                    )
-                    continue
-                if timeouts >= MAX_TIMEOUTS:
-                    reply.outcomes[call.case] = Outcome(
-                        "not run", message=f"not run: {timeouts} timeouts in this group already"
-                    )
-                    continue
-                if reply.import_error is not None:
-                    reply.outcomes[call.case] = Outcome(
-                        "not run", message=reply.import_error.message
-                    )
-                    continue
-                if worker is None:
-                    worker = _Worker(self, task, budget or [task])
-                    logs.append((worker.log_path, 0))
-                    failure = worker.start()
-                    reply.isolation = reply.isolation or worker.isolation
-                    if failure is not None:
-                        reply.import_error = failure
-                        worker.kill()
-                        worker = None
-                        reply.outcomes[call.case] = Outcome("not run", message=failure.message)
-                        continue
-                outcome = worker.call(call)
-                reply.outcomes[call.case] = outcome
-                if outcome.status in ("timeout", "crashed"):
-                    worker.kill()
-                    worker = None
-                if outcome.status == "timeout":
-                    timeouts += 1
-                    suspects = [f for f in call.functions if f not in proven] or list(
-                        call.functions[-1:]
-                    )
-                    for f in suspects:
-                        blamed[f] = call.case
-                elif outcome.status in ("ok", "error"):
-                    proven.update(call.functions)
+                self._call(run, call, budget or [task])
         finally:
+            client = run.client
             keep = (
                 reuse
-                and worker is not None
-                and worker.sock is not None
-                and reply.import_error is None
-                and worker.log_size() < sandbox.LOG_CAP // 2
+                and client is not None
+                and client.sock is not None
+                and run.reply.import_error is None
+                and client.log_size() < sandbox.LOG_CAP // 2
             )
-            if worker is not None and not keep:
-                worker.close()
-        handed = worker if keep else None
+            if client is not None and not keep:
+                client.close()
+        handed = client if keep else None
         if handed is not None:  # this task's output ends here; the next task's starts
             handed.log_start = handed.log_size()
+        reply = run.reply
         reply.output, reply.output_bytes, reply.flood = _read_logs(
-            logs, keep=handed.log_path if handed else None, end=handed.log_start if handed else None
+            run.logs,
+            keep=handed.log_path if handed else None,
+            end=handed.log_start if handed else None,
         )
         reply.seconds = time.monotonic() - start
         return reply, handed
+
+    def _call(self, run: _TaskRun, call: Call, budget: list[Task]) -> None:
+        """One call of the task, on the task's worker (a fresh one if it has none)."""
+        skip = run.not_run(call)
+        if skip is not None:
+            run.reply.outcomes[call.case] = Outcome("not run", message=skip)
+            return
+        if run.client is None:
+            run.client = WorkerClient(self, run.task, budget)
+            run.logs.append((run.client.log_path, 0))
+            failure = run.client.start()
+            run.reply.isolation = run.reply.isolation or run.client.isolation
+            if failure is not None:
+                run.reply.import_error = failure
+                run.drop_client()
+                run.reply.outcomes[call.case] = Outcome("not run", message=failure.message)
+                return
+        outcome = run.client.call(call)
+        run.record(call, outcome)
+        if outcome.status in ("timeout", "crashed"):
+            run.drop_client()
 
     def next_uid(self) -> int:
         return UID_BASE + next(self._uids) % 50_000
 
 
-class _Worker:
-    """Parent-side handle of one forked worker."""
+@dataclass
+class _TaskRun:
+    """One task's calls as they go: the reply so far, the functions seen returning, those blamed for a hang."""
+
+    task: Task
+    reply: TaskReply = field(default_factory=lambda: TaskReply(outcomes={}))
+    proven: set[str] = field(default_factory=set)
+    blamed: dict[str, str] = field(default_factory=dict)  # function -> case where it hung
+    timeouts: int = 0
+    # (log file, offset where this task's output starts in it)
+    logs: list[tuple[Path, int]] = field(default_factory=list)
+    client: WorkerClient | None = None  # the client the next call goes to
+
+    def go_on_with(self, client: WorkerClient) -> None:
+        """A worker handed over by the submission's previous task switches to this one."""
+        self.client = client
+        failure = client.switch(self.task)
+        self.logs.append((client.log_path, client.log_start))
+        self.reply.isolation = dict(client.isolation)
+        if failure is not None:  # as for a fresh client's failed import: no call of this task runs
+            self.reply.import_error = failure
+            self.drop_client()
+
+    def drop_client(self) -> None:
+        """Kill the worker (a fault, a failed start): the next call gets a fresh one."""
+        if self.client is not None:
+            self.client.kill()
+            self.client = None
+
+    def not_run(self, call: Call) -> str | None:
+        """Why ``call`` is not made (a function it calls hung before, too many timeouts, a failed import)."""
+        hung = [f for f in call.functions if f in self.blamed]
+        if hung:
+            return f"not run: {hung[0]} did not return in case {self.blamed[hung[0]]}"
+        if self.timeouts >= MAX_TIMEOUTS:
+            return f"not run: {self.timeouts} timeouts in this group already"
+        if self.reply.import_error is not None:
+            return self.reply.import_error.message
+        return None
+
+    def record(self, call: Call, outcome: Outcome) -> None:
+        """The call's outcome; a timeout blames the call's functions not yet seen returning."""
+        self.reply.outcomes[call.case] = outcome
+        if outcome.status == "timeout":
+            self.timeouts += 1
+            suspects = [f for f in call.functions if f not in self.proven] or list(
+                call.functions[-1:]
+            )
+            for f in suspects:
+                self.blamed[f] = call.case
+        elif outcome.status in ("ok", "error"):
+            self.proven.update(call.functions)
+
+
+class WorkerClient:
+    """The parent's end of one forked worker (grader/inside/worker.py): start it, send its calls, kill it."""
 
     def __init__(
         self, executor: LocalExecutor, task: Task, bundle: list[Task] | None = None
@@ -413,7 +308,7 @@ class _Worker:
         )
         try:
             try:
-                zygote = self.executor.zygote()
+                zygote = self.executor.zygote_client()
                 self.pid = zygote.fork(self._config(), child.fileno(), log_fd)
                 with contextlib.suppress(OSError):  # signal through a pidfd: never a recycled pid
                     self.pidfd = os.pidfd_open(self.pid)
@@ -524,7 +419,7 @@ class _Worker:
     def _fault(self, status: str, text: str) -> Outcome:
         """The worker is gone (or must go): say why, from its exit status when there is one."""
         if not text:
-            zygote = self.executor._zygote
+            zygote = self.executor._zygote_client
             code = zygote.wait_exit(self.pid, 5.0) if zygote is not None and self.pid else None
             self.exited = code
             text = sandbox.describe_exit(code)
@@ -555,7 +450,7 @@ class _Worker:
         if self.sock is not None:
             with contextlib.suppress(OSError):
                 wire.send(self.sock, {"op": "bye"})
-            zygote = self.executor._zygote
+            zygote = self.executor._zygote_client
             if self.pid is not None and zygote is not None:
                 zygote.wait_exit(self.pid, 2.0)
         self.kill()

@@ -9,7 +9,7 @@ A stub must not carry its reference's answer in prose either (``reference_materi
 expression a solution region computes or its comments write (as plain-text math: ``a.mean(axis=1)`` reads as
 ``mean(a)``), and every run of SHINGLE words of its comments (the reference's implementation plan), is searched
 for in the bundle's exercises/; the reference's formulas anywhere else in the bundle only inside the hint levels
-that ``--max-hint-level`` keeps, and no text of a level above it at all. grader/leakterms.py adds the backward
+that ``--max-hint-level`` keeps, and no text of a level above it at all. grader/authoring/leakterms.py adds the backward
 pass term by term: no term of dx and no staged local derivative in any learner text.
 """
 
@@ -26,7 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from grader import ROOT
-from grader.stubs import regions
+from grader.authoring.formulas import canonical
+from grader.authoring.formulas import comment_formulas as _comment_formulas
+from grader.authoring.formulas import distinctive as _distinctive
+from grader.authoring.formulas import statements_within as _statements_within
+from grader.authoring.stubs import regions
 
 FORBIDDEN_PATHS = (
     "solutions",
@@ -105,25 +109,6 @@ def solution_runs(root: Path = ROOT) -> list[tuple[str, list[str]]]:
     return runs
 
 
-def _statements_within(tree: ast.AST, first: int, last: int) -> list[ast.stmt]:
-    """The outermost statements that lie wholly between lines first..last (1-based)."""
-    found: list[ast.stmt] = []
-
-    def visit(node: ast.AST) -> None:
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            for child in getattr(node, field, []) or []:
-                if not isinstance(child, ast.stmt):
-                    visit(child)
-                    continue
-                if first <= child.lineno and child.end_lineno <= last:
-                    found.append(child)
-                elif child.lineno <= last and child.end_lineno >= first:
-                    visit(child)
-
-    visit(tree)
-    return found
-
-
 def _bodies(tree: ast.AST) -> Iterator[list[ast.stmt]]:
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):
@@ -163,10 +148,10 @@ def public_cases(group: str, root: Path = ROOT) -> set[str]:
 
 
 def check(bundle: Path, root: Path = ROOT, max_hint_level: int | None = None) -> list[Leak]:
-    from grader import leakterms
+    from grader.authoring import leakterms
 
     leaks: list[Leak] = _hint_level_leaks(bundle, max_hint_level)
-    leaks += [  # the backward pass term by term (grader/leakterms.py)
+    leaks += [  # the backward pass term by term (grader/authoring/leakterms.py)
         Leak(f.where, f"{f.needle.kind} '{f.needle.expr}' ({f.needle.label})")
         for f in leakterms.check(bundle, root)
     ]
@@ -284,87 +269,9 @@ def _allowed_reference(found: str) -> bool:
 
 # --- the reference's distinctive expressions and plan, which a stub must never carry -----------------------------
 
-# Calls that do not change what a formula says (dtype casts, views), dropped when a formula is canonicalised.
-_TRANSPARENT = {
-    "astype",
-    "to",
-    "reshape",
-    "view",
-    "flatten",
-    "unsqueeze",
-    "float",
-    "double",
-    "contiguous",
-}
-MIN_OPS = (
-    4  # an expression with this many operators and calls, over 2 names or more, is distinctive
-)
 SHINGLE = (
     8  # this many consecutive words of a comment in a solution region count as the reference's plan
 )
-
-
-class _Math(ast.NodeTransformer):
-    """Rewrite code into the plain-text math of a docstring: ``a.mean(axis=1)`` and ``np.mean(a)`` -> ``mean(a)``,
-    casts and views dropped, keyword arguments dropped, integral floats as ints."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        func = node.func
-        if isinstance(func, ast.Attribute):
-            if func.attr in _TRANSPARENT:
-                return func.value
-            root = func.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            module = isinstance(root, ast.Name) and root.id in ("np", "torch", "math", "F", "nn")
-            args = node.args if module else [func.value, *node.args]
-            return ast.Call(func=ast.Name(id=func.attr, ctx=ast.Load()), args=args, keywords=[])
-        if isinstance(func, ast.Name) and func.id in ("float", "int") and len(node.args) == 1:
-            return node.args[0]  # float(fan_in + fan_out) reads as fan_in + fan_out
-        return ast.Call(func=func, args=node.args, keywords=[])
-
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        if isinstance(node.value, float) and node.value.is_integer():
-            return ast.Constant(value=int(node.value))
-        return node
-
-
-def _ops(tree: ast.AST) -> tuple[int, int]:
-    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Call) for n in ast.walk(tree))
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return ops, len(names)
-
-
-def canonical(expr: ast.expr) -> str:
-    """An expression as whitespace-free, lower-case plain-text math."""
-    import copy
-
-    tree = ast.fix_missing_locations(_Math().visit(copy.deepcopy(expr)))
-    return "".join(ast.unparse(tree).split()).lower()
-
-
-def _distinctive(expr: ast.expr) -> str | None:
-    tree = _Math().visit(ast.parse(ast.unparse(expr), mode="eval").body)
-    ops, names = _ops(tree)
-    return canonical(expr) if ops >= MIN_OPS and names >= 2 else None
-
-
-def _comment_formulas(comment: str) -> list[str]:
-    """Distinctive ``name = expression`` formulas written in prose (comments): the longest expression that
-    parses after each ``=``."""
-    found = []
-    for m in re.finditer(r"(?<![=<>!])=(?!=)", comment):
-        tail = comment[m.end() : m.end() + 240]
-        for end in range(len(tail), 0, -1):
-            try:
-                expr = ast.parse(tail[:end].strip(), mode="eval").body
-            except SyntaxError:
-                continue
-            parts = expr.elts if isinstance(expr, ast.Tuple) else [expr]
-            found += [f for f in map(_distinctive, parts) if f is not None]
-            break
-    return found
 
 
 def _words(text: str) -> list[str]:

@@ -1,11 +1,11 @@
-"""Trusted judge processes: the parent's verdicts computed on every core, not in one thread.
+"""Trusted verdict servers: the parent's verdicts computed on every core, not in one thread.
 
 Judging a case runs the reference (and, on a failure, the mutants) on the case's inputs in a trusted process
-(grader/evaluate.py). For cheap cases that is nothing, but a case that trains a model costs as much in the
-parent as in the worker, and one Python thread would then bound the whole class run. A :class:`JudgePool`
-keeps ``n`` judge servers -- fresh interpreters of this kit, started on first use, as trusted as the parent
+(grader/judging/evaluate.py). For cheap cases that is nothing, but a case that trains a model costs as much in the
+parent as in the worker, and one Python thread would then bound the whole class run. A :class:`VerdictPool`
+keeps ``n`` verdict servers -- fresh interpreters of this kit, started on first use, as trusted as the parent
 itself, never sandboxed and never reachable by a worker (each talks only over a socketpair to the parent) --
-and spreads judge requests over them.
+and spreads verdict requests over them.
 
 A request carries no inputs: the server draws them again from (seed, learner, group, case) with the same
 code as the parent, so it judges exactly what the worker computed on. It carries the learner's outputs as
@@ -25,20 +25,20 @@ from concurrent.futures import Future
 from typing import Any
 
 from grader import ROOT
-from grader.cases import Verdict
 from grader.inside import wire
+from grader.judging.cases import Verdict
 
-BOOT = "from grader.judgepool import serve; serve()"
+BOOT = "from grader.judging.pool import serve; serve()"
 
 
 def serve() -> None:
-    """Server side: answer judge requests on fd NORMLAB_JUDGE_FD until the parent closes it."""
+    """Server side: answer verdict requests on fd NORMLAB_VERDICT_FD until the parent closes it."""
     import os as _os
 
     _os.environ.setdefault("MPLBACKEND", "Agg")
-    sock = socket.socket(fileno=int(_os.environ["NORMLAB_JUDGE_FD"]))
-    from grader.cases import load_cases
-    from grader.evaluate import case_inputs, judge_case
+    sock = socket.socket(fileno=int(_os.environ["NORMLAB_VERDICT_FD"]))
+    from grader.judging.cases import load_cases
+    from grader.judging.evaluate import case_inputs, case_verdict
 
     cases: dict[str, dict[str, Any]] = {}
     try:
@@ -60,7 +60,7 @@ def serve() -> None:
             inputs = case_inputs(
                 group, case, seed=int(header["seed"]), learner=str(header["learner"])
             )
-            verdict = judge_case(group, case, inputs, outputs)
+            verdict = case_verdict(group, case, inputs, outputs)
             reply = {
                 "passed": bool(verdict.passed),
                 "message": str(verdict.message),
@@ -75,11 +75,11 @@ def serve() -> None:
         wire.send(sock, reply)
 
 
-class _Server:
+class _VerdictServer:
     def __init__(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = dict(os.environ)
-        env["NORMLAB_JUDGE_FD"] = str(child.fileno())
+        env["NORMLAB_VERDICT_FD"] = str(child.fileno())
         env["OMP_NUM_THREADS"] = "1"
         env.setdefault("MPLBACKEND", "Agg")
         self.proc = subprocess.Popen(
@@ -92,7 +92,7 @@ class _Server:
         child.close()
         self.sock = parent
 
-    def judge(self, request: dict[str, Any], outputs: Any) -> Verdict:
+    def verdict(self, request: dict[str, Any], outputs: Any) -> Verdict:
         wire.send(self.sock, request, outputs)
         header, _ = wire.recv(self.sock)
         return Verdict(
@@ -109,8 +109,8 @@ class _Server:
             self.proc.wait()
 
 
-class JudgePool:
-    """``n`` judge servers behind a queue; ``submit`` returns a Future of the Verdict."""
+class VerdictPool:
+    """``n`` verdict servers behind a queue; ``submit`` returns a Future of the Verdict."""
 
     def __init__(self, n: int) -> None:
         self.n = max(1, n)
@@ -125,9 +125,9 @@ class JudgePool:
         fut: Future[Verdict] = Future()
         with self._lock:
             if self._closed:
-                raise RuntimeError("the judge pool is closed")
+                raise RuntimeError("the verdict pool is closed")
             if len(self._threads) < self.n and self._jobs.qsize() >= len(self._threads):
-                t = threading.Thread(target=self._run, name="judge", daemon=True)
+                t = threading.Thread(target=self._run, name="verdicts", daemon=True)
                 t.start()
                 self._threads.append(t)
         request = {"group": group, "case": case, "seed": seed, "learner": learner}
@@ -135,7 +135,7 @@ class JudgePool:
         return fut
 
     def _run(self) -> None:
-        server: _Server | None = None
+        server: _VerdictServer | None = None
         try:
             while True:
                 item = self._jobs.get()
@@ -146,13 +146,13 @@ class JudgePool:
                     continue
                 try:
                     if server is None:
-                        server = _Server()
-                    fut.set_result(server.judge(request, outputs))
+                        server = _VerdictServer()
+                    fut.set_result(server.verdict(request, outputs))
                 except (wire.BadFrame, wire.Closed, OSError) as exc:
                     if server is not None:
                         server.close()
                         server = None
-                    fut.set_exception(RuntimeError(f"judge server failed: {exc}"))
+                    fut.set_exception(RuntimeError(f"verdict server failed: {exc}"))
         finally:
             if server is not None:
                 server.close()

@@ -24,7 +24,7 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from grader.stubs import regions
+from grader.authoring.stubs import regions
 
 REDUCE_SWAP = {
     "sum": "mean",

@@ -1,6 +1,6 @@
 """Which graded functions a mutant changes, so a failed case runs only the mutants that can explain it.
 
-Choosing a hint runs the group's mutants on the failed case's inputs (grader/evaluate.py). A mutant whose
+Choosing a hint runs the group's mutants on the failed case's inputs (grader/judging/evaluate.py). A mutant whose
 patch lies in functions the case never calls gives the reference's outputs and explains nothing; for groups
 whose cases train models, running it anyway multiplies the judge's cost by the number of mutants.
 
@@ -15,44 +15,18 @@ from __future__ import annotations
 import ast
 from functools import cache
 
-from grader import ROOT
-from grader.static_check import charged_to
-
-
-def _units(tree: ast.Module) -> list[tuple[int, int, str, ast.AST]]:
-    """(first line, last line, name, node) of every top-level function and every method."""
-    out = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            out.append((node.lineno, node.end_lineno or node.lineno, node.name, node))
-        elif isinstance(node, ast.ClassDef):
-            methods = [
-                n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-            ]
-            for m in methods:
-                out.append((m.lineno, m.end_lineno or m.lineno, f"{node.name}.{m.name}", m))
-            if not methods:
-                out.append((node.lineno, node.end_lineno or node.lineno, node.name, node))
-    return out
-
-
-def _refs(node: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            names.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            names.add(sub.attr)
-    return names
+from grader.judging.callgraph import MODULE, code_units, reach, used_names
+from grader.judging.static_check import charged_to
+from grader.kit import reference_file
 
 
 @cache
 def _scopes(group: str) -> dict[str, frozenset[str]]:
     from grader.mutants import all_mutants
 
-    source = (ROOT / "solutions" / f"{group}.py").read_text()
-    units = _units(ast.parse(source))
-    refs = {name: _refs(node) for _, _, name, node in units}
+    source = reference_file(group).read_text()
+    units = code_units(ast.parse(source))
+    refs = {name: used_names(node) for _, _, name, node in units}
     out: dict[str, frozenset[str]] = {}
     for m in all_mutants(group):
         touched: set[str] = set()
@@ -65,16 +39,15 @@ def _scopes(group: str) -> dict[str, frozenset[str]]:
             last = first + old.count("\n")
             hit = {name for lo, hi, name, _ in units if lo <= last and first <= hi}
             touched |= hit or {"<module>"}
-        changed = True
-        while changed and "<module>" not in touched:
-            changed = False
-            short = {t.split(".")[-1] for t in touched} | {t.split(".")[0] for t in touched}
-            for name, used in refs.items():
-                if name not in touched and used & short:
-                    touched.add(name)
-                    changed = True
+        if MODULE not in touched:  # "<module>" concerns every case already
+            touched |= set(reach(refs, touched, _names))
         out[m.name] = frozenset(touched)
     return out
+
+
+def _names(unit: str) -> set[str]:
+    """A unit is referred to by its last name or (a method) by its class's name."""
+    return {unit.split(".")[-1], unit.split(".")[0]}
 
 
 def touched(group: str, mutant: str) -> frozenset[str]:
