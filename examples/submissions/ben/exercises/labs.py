@@ -230,11 +230,11 @@ def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
 def bend_eps(eps_values: np.ndarray, values: np.ndarray) -> float:
     """Where a curve "bends": the eps at which it has fallen to half of its first value.
 
-    Formula:  target = values[0] / 2. k = the first index with values[k] <= target. Between the points
-              k - 1 and k, interpolate on log-log axes: find t in [0, 1] with
-                  log(target) = (1 - t) * log(values[k-1]) + t * log(values[k])
-              and return exp((1 - t) * log(eps[k-1]) + t * log(eps[k])). If values[0] itself is
-              If no value falls to the target, return np.inf.
+    Formula:  target = values[0] / 2. k = the first index with values[k] <= target. On log-log
+              axes, join the points k - 1 and k with a straight line: the bend is the eps at which
+              that line crosses log(target) (the same fraction of the way from log(eps[k-1]) to
+              log(eps[k]) as log(target) lies from log(values[k-1]) to log(values[k])). If no value
+              falls to the target, return np.inf.
     Shapes:   eps_values (K,) increasing, values (K,) > 0.
     Returns:  a float (np.inf when the curve never falls to half its first value).
     Pitfalls: interpolate on LOG axes (eps spans many decades: a straight line between two points

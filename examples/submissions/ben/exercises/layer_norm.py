@@ -33,7 +33,9 @@ def layer_norm_forward(
                   xhat = (x - mu) / sqrt(var + eps)     (eps inside the square root)
                   out  = gamma * xhat + beta            (gamma, beta broadcast over the batch axes)
               Compute var from (x - mu) (two passes): E[x**2] - E[x]**2 cancels catastrophically
-              when |mean| >> std (e.g. mean 1e4, std 0.01) and can even go negative.
+              when |mean| >> std (e.g. mean 1e4, std 0.01) and can even go negative. A one-sweep
+              running update (Welford's) avoids the cancellation, but in float32 the running mean's
+              rounding at every step adds up there: keep its sums in float64 if you use one.
     Shapes:   x (N, D), gamma (D,)                -> out (N, D)
               x (N, T, D), gamma (D,)             -> out (N, T, D)   (one mean per (n, t))
               x (N, C, H, W), gamma (C, H, W)     -> out (N, C, H, W) (one mean per n)
