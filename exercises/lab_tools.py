@@ -737,7 +737,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def plot_timings(rows: list[dict[str, Any]]) -> Any:
-    """A horizontal bar chart of the timed rows' medians (log scale: a Python loop is orders slower)."""
+    """A horizontal bar chart of the timed rows' medians, on a log scale (the rows may differ a lot)."""
     import matplotlib.pyplot as plt
 
     timed = [r for r in rows if r.get("median_ms")]
@@ -1099,6 +1099,11 @@ _RUNNERS: dict[str, Callable[[ModuleType, Path, Any], None]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # torch's note on a full backward hook whose module's inputs need no gradient (the first layer's):
+    # harmless here, and it would bury the tables
+    warnings.filterwarnings("ignore", message="Full backward hook is firing")
     parser = argparse.ArgumentParser(description="Run the labs' experiments; print and draw them.")
     parser.add_argument("labs", nargs="*", metavar="LAB",
                         help=f"which labs (default: all): {', '.join(LABS)}")  # fmt: skip

@@ -511,8 +511,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "Run `python -m exercises.lab_tools activations`: it prints every hidden layer's spread "
         "before and after training, their ratios, and draws the histograms.",
         'Method: "without_ln" and "with_ln" read the last layer\'s after / before ratio (clearly '
-        'above 1: grew; near 1: stayed); "drift_by_depth" reads the printed growth_per_layer of '
-        "the ratios.",
+        'above 1: grew; near 1: stayed; clearly below 1: shrank); "drift_by_depth" reads the printed '
+        "growth_per_layer of the ratios.",
     ),
     "labs.28": (
         "Two optimizers by name; the learning rate and the weight decay go to whichever is chosen.",
