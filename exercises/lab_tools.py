@@ -215,80 +215,11 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 90) -> Path:
     return path
 
 
-_QUICK_DONE = False
+def _fast_torch() -> ModuleType:
+    """exercises/feedback/fast_torch.py (imported when a lab trains, so importing lab_tools stays cheap)."""
+    from exercises.feedback import fast_torch
 
-
-def quick_optimizers() -> None:
-    """Let torch.optim build and zero its optimizers without importing torch._dynamo.
-
-    A few of torch.optim.Optimizer's methods (add_param_group, zero_grad, ...) are wrapped so that
-    torch.compile never traces them; the wrapper imports torch._dynamo on its first call (about as long
-    as importing torch itself) only to make that mark, and caches it on the method. The labs never
-    compile, so this puts the method itself in that cache: eager calls run exactly as before, without the
-    import. Does nothing when torch._dynamo is already imported, or when torch's wrapper is not the one
-    this was written for (then the import simply happens, as usual)."""
-    global _QUICK_DONE
-    if _QUICK_DONE or "torch._dynamo" in sys.modules:
-        return
-    _QUICK_DONE = True
-    try:
-        import torch
-        from torch._compile import _disable_dynamo
-
-        code = _disable_dynamo(lambda: None).__code__
-    except Exception:
-        return
-    classes = [torch.optim.Optimizer]
-    while classes:
-        cls = classes.pop()
-        classes.extend(cls.__subclasses__())
-        for attr in list(vars(cls).values()):
-            fn = getattr(attr, "__func__", attr)
-            inner = getattr(fn, "__wrapped__", None)
-            if getattr(fn, "__code__", None) is code and inner is not None:
-                if getattr(inner, "__dynamo_disable", None) is None:
-                    setattr(inner, "__dynamo_disable", inner)
-
-
-def eager(optimizer: Any) -> Any:
-    """The same optimizer, its step() calling torch's update directly.
-
-    torch.optim's step() goes through a wrapper that imports torch._dynamo on every call (the first one
-    costs about a second) to mark a graph break for torch.compile, and calls the update with gradients
-    off. This instance's step() does the latter only: the same update, the same numbers. An object that
-    is not such a torch optimizer (your own, say) is returned as it is."""
-    quick_optimizers()
-    fn, chain = type(optimizer).step, []
-    while hasattr(fn, "__wrapped__"):
-        chain.append(getattr(getattr(fn, "__code__", None), "co_name", ""))
-        fn = fn.__wrapped__
-    if "_use_grad" not in chain or not hasattr(optimizer, "defaults"):
-        return optimizer
-    import torch
-
-    update = fn
-
-    def step(closure: Any = None) -> Any:
-        with torch.set_grad_enabled(bool(optimizer.defaults.get("differentiable", False))):
-            return update(optimizer, closure)
-
-    optimizer.step = step
-    return optimizer
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """torch on one thread while the labs' small nets train (restored afterwards): for layers of 64 units,
-    a second thread costs more in hand-offs than it saves, and on a busy machine far more."""
-    import torch
-
-    quick_optimizers()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return fast_torch
 
 
 @lru_cache(maxsize=2)
@@ -554,13 +485,13 @@ def run_init(labs: ModuleType, parts: Borrowed | None = None) -> dict[str, Any]:
     the last value of your moving_average of each loss curve."""
     import torch
 
-    with one_thread():
+    with _fast_torch().one_thread():
         parts = parts or borrowed_parts(labs)
         c = INIT_LAB
         curves, final = {}, {}
         for label, (g, b) in INIT_RUNS.items():
             model = labs.make_ln_net(g, b, seed=c["seed"], norm_cls=parts.norm_cls)
-            opt = eager(torch.optim.SGD(model.parameters(), lr=c["lr"]))
+            opt = _fast_torch().eager(torch.optim.SGD(model.parameters(), lr=c["lr"]))
             losses = labs.train_losses(model, mnist_loader(), opt, c["num_steps"])
             curves[label] = np.asarray(losses, dtype=np.float64)
             smooth = np.asarray(
@@ -772,7 +703,7 @@ def allowed_efficiency(answer: dict[str, Any]) -> dict[str, Allowed]:
 def run_gradients(labs: ModuleType, parts: Borrowed | None = None) -> dict[str, Any]:
     """Your make_deep_mlp for every run of GRADIENT_RUNS, your grad_norms_per_layer on one batch of
     digits, and your growth_per_layer of the norms read from the last layer back to the first."""
-    with one_thread():
+    with _fast_torch().one_thread():
         import torch
 
         parts = parts or borrowed_parts(labs)
@@ -828,7 +759,7 @@ def run_activations(labs: ModuleType, parts: Borrowed | None = None) -> dict[str
     """Your make_deep_mlp (ACT_LAB) without and with layer norm: your layer_outputs on the eval digits
     before and after your train_losses; the spreads, their after / before ratios, and your
     growth_per_layer of the ratios (without layer norm)."""
-    with one_thread():
+    with _fast_torch().one_thread():
         import torch
 
         parts = parts or borrowed_parts(labs)
@@ -847,7 +778,7 @@ def run_activations(labs: ModuleType, parts: Borrowed | None = None) -> dict[str
                 norm_cls=parts.norm_cls,
             )
             before = [np.asarray(a, dtype=np.float64) for a in labs.layer_outputs(model, x_eval)]
-            opt = eager(torch.optim.SGD(model.parameters(), lr=c["lr"]))
+            opt = _fast_torch().eager(torch.optim.SGD(model.parameters(), lr=c["lr"]))
             labs.train_losses(model, mnist_loader(), opt, c["num_steps"])
             after = [np.asarray(a, dtype=np.float64) for a in labs.layer_outputs(model, x_eval)]
             s0 = np.array([a.std() for a in before])
@@ -910,7 +841,7 @@ def plot_activations(m: dict[str, Any], bins: int = 60) -> Any:
 def _ffn(seed: int) -> Any:
     import torch
 
-    quick_optimizers()
+    _fast_torch().skip_compiler_marks()
     from exercises.mnist import MNIST_FFN
 
     torch.manual_seed(seed)
@@ -926,12 +857,12 @@ def run_optimizers(labs: ModuleType) -> dict[str, Any]:
     """The lecture's MNIST_FFN (exercises/mnist.py) trained each way of OPTIMIZER_RUNS with your
     make_optimizer and train_and_snapshot; your relative_drift of all its weights and of all its
     biases, and the spread of its weights at the end."""
-    with one_thread():
+    with _fast_torch().one_thread():
         c = OPT_LAB
         out: dict[str, Any] = {"snapshots": {}, "drift": {}, "spread": {}}
         for label, (name, lr, wd) in OPTIMIZER_RUNS.items():
             model = _ffn(c["seed"])
-            opt = eager(labs.make_optimizer(model, name, lr, weight_decay=wd))
+            opt = _fast_torch().eager(labs.make_optimizer(model, name, lr, weight_decay=wd))
             snaps = labs.train_and_snapshot(model, mnist_loader(), opt, c["num_steps"], c["every"])
             out["snapshots"][label] = snaps
             weights, biases = _joined(snaps, "weight"), _joined(snaps, "bias")
@@ -1114,6 +1045,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=5, help="timing rounds (efficiency lab)")
     args = parser.parse_args(argv)
+    if getattr(args, "compile", False):  # torch.compile needs the marks skip_compiler_marks would skip
+        import torch._dynamo  # noqa: F401
     unknown = [lab for lab in args.labs if lab not in LABS]
     if unknown:
         parser.error(f"unknown lab {', '.join(map(repr, unknown))}; choose from {', '.join(LABS)}")

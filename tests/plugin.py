@@ -116,6 +116,12 @@ def _module(request: pytest.FixtureRequest, group: str) -> ModuleType:
     key = (_impl(request.config), group)
     if key not in _modules:
         _modules[key] = load_impl(*key)
+        if (
+            "torch" in sys.modules
+        ):  # a torch group: eager torch without importing its compiler (~1 s)
+            from exercises.feedback.fast_torch import skip_compiler_marks
+
+            skip_compiler_marks()
     return _modules[key]
 
 

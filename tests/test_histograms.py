@@ -8,7 +8,6 @@ during a training run (mode, predictions, labels, weights at every forward call)
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from typing import Any
 
@@ -25,6 +24,7 @@ from exercises.feedback.checks import (
     fail,
     heatmap_axes_problem,
 )
+from exercises.feedback.fast_torch import eager_optimizers, one_thread
 from exercises.feedback.stored import Spec, load
 
 pytestmark = pytest.mark.histograms
@@ -229,9 +229,10 @@ def train_probe(m, x_train, y_train, x_test, y_test, lr, num_epochs, **params):
     test = RecordingLoader(
         DataLoader(TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test)), batch_size=32)
     )
-    histx, histy, train_accs, test_accs = m.train_and_track_weights(
-        probe, train, test, num_epochs=int(num_epochs), lr=float(lr)
-    )
+    with eager_optimizers():  # the same SGD steps, without torch.optim importing torch._dynamo
+        histx, histy, train_accs, test_accs = m.train_and_track_weights(
+            probe, train, test, num_epochs=int(num_epochs), lr=float(lr)
+        )
     final = torch.cat([p.detach().reshape(-1) for p in probe.parameters()]).numpy().copy()
     outputs = {
         "histx": histx,
@@ -526,7 +527,7 @@ TRAIN_CALL = (
 def small_run(hist, stored):
     c = stored["train_small"]
     inputs = c.args()
-    with _one_thread():
+    with one_thread():
         outputs, probe, train, test = train_probe(hist, **inputs)
     n_train, n_test = len(train), len(test)
     epochs = int(inputs["num_epochs"])
@@ -552,17 +553,6 @@ def small_run(hist, stored):
         "n_train": n_train,
         "n_test": n_test,
     }
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny networks train fastest on one thread, and far faster than on two when the cores are busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _params_model(params: dict[str, torch.Tensor]) -> ProbeNet:
@@ -656,7 +646,7 @@ def test_training_takes_one_sgd_step_per_batch(small_run):
     after.append({n: p.detach() for n, p in small_run["probe"].named_parameters()})
     for t, (call, y, new) in enumerate(zip(train_calls, labels, after, strict=True)):
         model = _params_model(call["params"])
-        with _one_thread():
+        with one_thread():
             loss = nn.functional.nll_loss(model(call["x"]), torch.from_numpy(y))
             loss.backward()
         for name, p in model.named_parameters():
@@ -680,7 +670,7 @@ def mnist_run(hist):
     torch.manual_seed(0)
     model = MNIST_FFN()
     untrained = copy.deepcopy(model)
-    with _one_thread():
+    with one_thread(), eager_optimizers():
         result = hist.train_and_track_weights(
             model, train_loader, test_loader, num_epochs=5, lr=0.1
         )
@@ -1043,7 +1033,7 @@ def test_covariate_demo_sees_every_layer_with_your_activation_stats(hist):
     from exercises import covariate_demo
 
     call = "covariate_demo.covariate_shift(steps=4, depth=3, every=2) with your activation_stats"
-    with _one_thread():
+    with one_thread(), eager_optimizers():
         history = covariate_demo.covariate_shift(
             steps=4, depth=3, width=32, every=2, hist=hist, layer_norm_cls=nn.LayerNorm
         )

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from exercises import lab_tools
+from exercises.feedback import fast_torch
 from exercises.feedback.checks import check_outputs, fail, sample_shape
 from exercises.feedback.stored import Spec, load
 
@@ -215,8 +216,7 @@ def _sgd(model, lr: float) -> Any:
     update, without importing torch._dynamo; exercises/lab_tools.py, eager)."""
     import torch
 
-    lab_tools.quick_optimizers()
-    return lab_tools.eager(torch.optim.SGD(model.parameters(), lr=lr))
+    return fast_torch.eager(torch.optim.SGD(model.parameters(), lr=lr))
 
 
 def run_train(m, x, y, num_steps, lr) -> dict:
@@ -990,7 +990,7 @@ def test_make_optimizer_builds_sgd_and_adam_with_lr_and_weight_decay(labs):
     _started(labs, "make_optimizer")
     import torch
 
-    lab_tools.quick_optimizers()
+    fast_torch.skip_compiler_marks()
     model = kit_net(4)
     for name, cls in (("sgd", torch.optim.SGD), ("adam", torch.optim.Adam)):
         call = f"make_optimizer(net, {name!r}, lr=0.03, weight_decay=0.2)"
