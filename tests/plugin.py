@@ -39,7 +39,13 @@ GROUPS = (
 )
 ROOT = Path(__file__).resolve().parents[1]
 
-try:  # hypothesis: stable feedback for learners, wider search in CI
+
+def _hypothesis_profiles() -> None:
+    """Stable feedback for learners (derandomized), a wider search in CI (HYPOTHESIS_PROFILE=ci). Loaded once
+    collection is done, and only where a collected test module imported hypothesis: the other groups' runs
+    never pay for importing it."""
+    if "hypothesis" not in sys.modules:
+        return
     from hypothesis import HealthCheck, settings
 
     settings.register_profile(
@@ -58,8 +64,10 @@ try:  # hypothesis: stable feedback for learners, wider search in CI
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "learner"))
-except ImportError:  # pragma: no cover - hypothesis is a dependency
-    pass
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _hypothesis_profiles()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
