@@ -325,8 +325,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
     ),
     "histograms.7": (
         "An (epochs, bins) image: one row per epoch, colour = count.",
-        "Structure: ax.imshow(counts, aspect='auto') with the bins' x extent; fig.colorbar(im, ax=ax, "
-        "label='Count'); return the Figure.",
+        "Structure: one ax.imshow (or ax.pcolormesh) of the counts with aspect='auto', its extent (or "
+        "its coordinates) in data units: the weights' range on one axis, the epochs on the other; "
+        "fig.colorbar(im, ax=ax, label='Count'); return the Figure.",
     ),
     "histograms.8": (
         "Forward hooks see every module's output during one forward pass; remove them afterwards.",
