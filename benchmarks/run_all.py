@@ -57,6 +57,10 @@ def machine() -> str:
     )
 
 
+# the revision the learner-latency figures are compared with (the start of the fast-feedback work)
+FEEDBACK_BASELINE = "a84f842"
+
+
 def steps(quick: bool) -> list[tuple[str, list[str]]]:
     py = sys.executable
     return [
@@ -68,7 +72,8 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
                 "--markdown",
                 "--runs",
                 "3" if quick else "5",
-                *(["--groups", "layer_norm"] if quick else []),
+                # the before column: the kit as this round of work found it (issue #29's measurements)
+                *([] if quick else ["--vs", FEEDBACK_BASELINE]),
             ],
         ),
         (

@@ -1,0 +1,50 @@
+"""The learner-latency benchmark's machinery (benchmarks/feedback.py): it times a real learner release, where the
+references pass and the stubs show NOT IMPLEMENTED YET, and its table reads the runs it is given. The figures
+themselves come from running the script (benchmarks/RESULTS.md), never from a test."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from grader import ROOT
+
+pytestmark = [pytest.mark.kit, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location(
+        "bench_feedback", ROOT / "benchmarks" / "feedback.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(spec.name, None)
+
+
+def test_the_release_trees_pass_and_fail_as_a_learner_sees_them(bench, tmp_path):
+    bundle = bench.release(None, tmp_path, sys.executable)
+    assert not (bundle / "correct" / "tests" / "kit").exists()
+    assert not (bundle / "correct" / "solutions").exists()
+    _, code = bench.run_once(sys.executable, bundle / "correct", ["-m", "layer_norm"], "nowrite")
+    assert code == 0
+    _, code = bench.run_once(sys.executable, bundle / "stubs", ["-m", "layer_norm"], "warm")
+    assert code == 1  # every check NOT IMPLEMENTED YET
+    assert any((bundle / "stubs").rglob("__pycache__"))  # the warm mode writes the caches it reuses
+
+
+def test_the_table_shows_medians_ratios_and_verdicts(bench):
+    times = {}
+    for tree in ("correct", "stubs"):
+        for command in bench.COMMANDS:
+            times[("this", tree, command, "warm")] = [1.0, 3.0, 1.5]
+            times[("old", tree, command, "warm")] = [3.0, 3.0, 3.0]
+    text = bench.table(times, ["this", "old"], ["warm"], 3)
+    assert "| `pytest -q -m labs` | correct | <= 2 s | 3.00 | 1.50 | 0.50 | met |" in text
+    assert "| `pytest -q` | stubs | <= 5 s | 3.00 | 1.50 | 0.50 | met |" in text
