@@ -21,11 +21,15 @@ import torch
 import torch.nn.functional as F
 
 from grader.judging.cases import Case, JudgeContext, Verdict
-from grader.judging.compare import all_of
+from grader.judging.compare import all_of, step_failed
 from grader.judging.truth import against_truth, exact
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
-ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")
+# TritonLayerNorm's methods the numerical cases run: never extra_repr, which only module_extra_repr calls (a
+# forbidden API or an error there costs that case alone)
+TLN = ("TritonLayerNorm.__init__", "TritonLayerNorm.forward")
+MOD_FWD = ("layer_norm_fwd", "LayerNormTritonFunction.forward", *TLN)
+MOD_ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", *TLN)
 GRADS = ("dx", "dweight", "dbias")
 EPS = 1e-5
 
@@ -84,6 +88,25 @@ def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32", eps=Fals
     if eps:
         d["eps"] = np.float64(_small_eps(rng))
     return d
+
+
+def _repr_inputs(rng):
+    """The four module cases' configurations, without x: defaults, bias=False in bfloat16, no affine, an eps."""
+    configs = []
+    for affine, use_bias, dtype, eps in ((True, True, "float32", False),
+                                         (True, False, "bfloat16", False),
+                                         (False, True, "float32", False),
+                                         (True, True, "float32", True)):  # fmt: skip
+        config: dict[str, Any] = {
+            "n": int(rng.integers(20, 200)),
+            "elementwise_affine": affine,
+            "use_bias": use_bias,
+            "dtype": dtype,
+        }
+        if eps:
+            config["eps"] = np.float64(_small_eps(rng))
+        configs.append(config)
+    return {"configs": configs}
 
 
 def _small_eps(rng: np.random.Generator) -> float:
@@ -186,15 +209,21 @@ def _handled_or_refused(ctx: JudgeContext) -> Verdict:
     return near_truth("y", "mean", "rstd")(ctx)
 
 
-def _module_structure(ctx: JudgeContext) -> Verdict:
-    got, inputs = ctx.outputs, ctx.inputs
-    n = int(np.shape(inputs["x"])[-1])
-    ref = torch.nn.LayerNorm(
+def _torch_layer_norm(n: int, inputs: dict[str, Any]) -> torch.nn.LayerNorm:
+    return torch.nn.LayerNorm(
         n,
         eps=float(inputs.get("eps", EPS)),
-        elementwise_affine=inputs["elementwise_affine"],
-        bias=inputs["use_bias"],
+        elementwise_affine=bool(inputs["elementwise_affine"]),
+        bias=bool(inputs["use_bias"]),
     )
+
+
+def _module_parameters(ctx: JudgeContext) -> Verdict:
+    """Parameter names, shapes and initial values as torch.nn.LayerNorm's; a reset_parameters of the learner's
+    that raised while the module was built (the driver then built it without) fails here and only here."""
+    got, inputs = ctx.outputs, ctx.inputs
+    n = int(np.shape(inputs["x"])[-1])
+    ref = _torch_layer_norm(n, inputs)
     params = [name for name, _ in ref.named_parameters()]
     if got.get("params") != params:
         return Verdict(False, f"parameters {got.get('params')}, expected {params}")
@@ -202,14 +231,112 @@ def _module_structure(ctx: JudgeContext) -> Verdict:
         return Verdict(
             False, f"parameter shapes {got.get('param_shapes')}, expected {[[n]] * len(params)}"
         )
+    raised = step_failed(
+        got.get("reset_error"), "reset_parameters() (called while TritonLayerNorm was built)"
+    )
+    if raised is not None:
+        return raised
     for (name, p), init in zip(ref.named_parameters(), got.get("inits") or [], strict=False):
         if not (isinstance(init, np.ndarray) and np.array_equal(init, p.detach().numpy())):
             return Verdict(False, f"{name} as constructed differs from torch.nn.LayerNorm's")
-    if got.get("repr") != ref.extra_repr():
-        return Verdict(
-            False, f"extra_repr() returned {got.get('repr')!r}, expected {ref.extra_repr()!r}"
-        )
     return Verdict.ok()
+
+
+def _extra_repr(ctx: JudgeContext) -> Verdict:
+    """extra_repr() of every configuration as torch.nn.LayerNorm's."""
+    got, configs = ctx.outputs, ctx.inputs["configs"]
+    reprs, errors = got.get("reprs"), got.get("errors")
+    if not (
+        isinstance(reprs, list)
+        and isinstance(errors, list)
+        and len(reprs) == len(errors) == len(configs)
+    ):
+        return Verdict(False, "the driver reported no extra_repr() texts")
+    for text, err, config in zip(reprs, errors, configs, strict=True):
+        step = str(err.get("step", "extra_repr()")) if isinstance(err, dict) else ""
+        raised = step_failed(err, step)
+        if raised is not None:
+            return raised
+        want = _torch_layer_norm(int(config["n"]), config).extra_repr()
+        if text != want:
+            return Verdict(False, f"extra_repr() returned {text!r}, expected {want!r}")
+    return Verdict.ok()
+
+
+def _backward_ran(ctx: JudgeContext) -> Verdict:
+    raised = step_failed(ctx.outputs.get("backward_error"), "the backward (out.backward(dy))")
+    return raised if raised is not None else Verdict.ok()
+
+
+def _module_cases(name: str, weight: float, make, doc: str) -> list[Case]:
+    """TritonLayerNorm on one configuration, three cases on the same inputs (``shares``), each judging one thing:
+    ``name`` its output y (driver module_forward), ``name_parameters`` its parameters and their initial values
+    (the same run), ``name_backward`` its gradients (driver module: forward then backward). Of ``weight``: a
+    quarter, an eighth and a half; the last eighth is this configuration's share of module_extra_repr."""
+    return [
+        Case(
+            name,
+            weight / 4,
+            make,
+            "module_forward",
+            near_truth("y"),
+            functions=MOD_FWD,
+            doc=f"{doc}: y",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_parameters",
+            weight / 8,
+            make,
+            "module_forward",
+            _module_parameters,
+            functions=("TritonLayerNorm.__init__",),
+            doc=f"{doc}: parameters and their initial values",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "module",
+            all_of(_backward_ran, near_truth(*GRADS)),
+            functions=MOD_ALL,
+            doc=f"{doc}: gradients",
+            shares=name,
+            calls=MOD_ALL,
+        ),
+    ]
+
+
+# the module cases' configurations: name, weight, inputs, what it is
+MODULE_CONFIGS = (
+    (
+        "module_parity",
+        2,
+        lambda r: _module_inputs(r),
+        "TritonLayerNorm as torch.nn.LayerNorm",
+    ),
+    (
+        "module_no_bias_bfloat16",
+        1,
+        lambda r: _module_inputs(r, use_bias=False, dtype="bfloat16"),
+        "bias=False, dtype=torch.bfloat16",
+    ),
+    (
+        "module_no_affine",
+        1,
+        lambda r: _module_inputs(r, affine=False),
+        "elementwise_affine=False",
+    ),
+    (
+        "module_eps",
+        1,
+        lambda r: _module_inputs(r, eps=True),
+        "TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
+    ),
+)
 
 
 FULL = all_of(near_truth("y", "mean", "rstd", *GRADS), _x_unchanged)
@@ -359,41 +486,16 @@ CASES = [
         functions=KERNELS,
         doc="x.t(): handled, or refused with a message about contiguity",
     ),
+    *[case for config in MODULE_CONFIGS for case in _module_cases(*config)],
     Case(
-        "module_parity",
-        2,
-        lambda r: _module_inputs(r),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="TritonLayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
-    ),
-    Case(
-        "module_no_bias_bfloat16",
-        1,
-        lambda r: _module_inputs(r, use_bias=False, dtype="bfloat16"),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="bias=False, dtype=torch.bfloat16",
-    ),
-    Case(
-        "module_no_affine",
-        1,
-        lambda r: _module_inputs(r, affine=False),
-        "module",
-        all_of(_module_structure, near_truth("y", "dx")),
-        functions=ALL,
-        doc="elementwise_affine=False",
-    ),
-    Case(
-        "module_eps",
-        1,
-        lambda r: _module_inputs(r, eps=True),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
+        "module_extra_repr",
+        sum(weight for _, weight, _, _ in MODULE_CONFIGS) / 8,
+        _repr_inputs,
+        "module_repr",
+        _extra_repr,
+        functions=("TritonLayerNorm.extra_repr",),
+        doc="extra_repr() as torch.nn.LayerNorm's, for the module cases' four configurations",
+        calls=("TritonLayerNorm.extra_repr",),
     ),
     # --- compiled on CUDA (points only under --gpu on; the worker compiles, see the driver's docstring) ---
     Case(
@@ -443,9 +545,9 @@ CASES = [
         1,
         lambda r: _module_inputs(r),
         "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
+        all_of(_module_parameters, near_truth("y"), _backward_ran, near_truth(*GRADS)),
         device="cuda",
-        functions=ALL,
+        functions=MOD_ALL,
         doc="TritonLayerNorm(..., device='cuda'): parameters, outputs and gradients of torch.nn.LayerNorm",
     ),
 ]
