@@ -172,6 +172,9 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
 
 
 def _deterministic(ctx: JudgeContext) -> Verdict:
+    raised = _bwd_ran(ctx)
+    if not raised.passed:
+        return raised
     for n, given in (("dweight", "weight"), ("dbias", "bias")):
         a, b = ctx.outputs.get(n), ctx.outputs.get(f"{n}_again")
         if ctx.inputs.get(given) is not None and not isinstance(a, np.ndarray):
@@ -189,10 +192,17 @@ def _deterministic(ctx: JudgeContext) -> Verdict:
     return Verdict.ok()
 
 
-def _x_unchanged(ctx: JudgeContext) -> Verdict:
-    if ctx.outputs.get("x_changed") is False:
+def _x_unchanged_by_fwd(ctx: JudgeContext) -> Verdict:
+    if ctx.outputs.get("x_changed_by_fwd") is False:
         return Verdict.ok()
-    return Verdict(False, "x was modified by layer_norm_fwd / layer_norm_bwd")
+    return Verdict(False, "x was modified by layer_norm_fwd")
+
+
+def _x_unchanged_by_bwd(ctx: JudgeContext) -> Verdict:
+    """x as layer_norm_fwd left it (a change by the forward is the forward case's failure)."""
+    if ctx.outputs.get("x_changed") is False or ctx.outputs.get("x_changed_by_fwd") is True:
+        return Verdict.ok()
+    return Verdict(False, "x was modified by layer_norm_bwd")
 
 
 def _handled_or_refused(ctx: JudgeContext) -> Verdict:
@@ -339,7 +349,47 @@ MODULE_CONFIGS = (
 )
 
 
-FULL = all_of(near_truth("y", "mean", "rstd", *GRADS), _x_unchanged)
+FORWARD = all_of(near_truth("y", "mean", "rstd"), _x_unchanged_by_fwd)
+
+
+def _bwd_ran(ctx: JudgeContext) -> Verdict:
+    raised = step_failed(ctx.outputs.get("backward_error"), "layer_norm_bwd")
+    return raised if raised is not None else Verdict.ok()
+
+
+BACKWARD = all_of(_bwd_ran, near_truth(*GRADS), _x_unchanged_by_bwd)
+
+
+def _kernel_pair(name: str, weight: float, make, doc: str, **kw: Any) -> list[Case]:
+    """Two cases on one run of the kernels (``shares``), half the weight each: ``name`` judges the forward (y,
+    mean, rstd; x untouched), ``name_backward`` the gradients. A layer_norm_bwd that raises (a stub, a crash)
+    costs only the second: the driver reports it (``backward_error``) with the forward's outputs."""
+    return [
+        Case(
+            name,
+            weight / 2,
+            make,
+            "kernels",
+            FORWARD,
+            functions=("layer_norm_fwd",),
+            doc=f"{doc}: y, mean, rstd",
+            shares=name,
+            calls=KERNELS,
+            **kw,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "kernels",
+            BACKWARD,
+            functions=KERNELS,
+            doc=f"{doc}: dx, dweight, dbias",
+            shares=name,
+            calls=KERNELS,
+            **kw,
+        ),
+    ]
 
 
 def _k(m, n, **kw):
@@ -347,62 +397,32 @@ def _k(m, n, **kw):
 
 
 CASES = [
-    Case(
-        "n7",
-        2,
-        _k(lambda r: r.integers(2, 6), 7),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="N = 7: one block, a masked tail",
-    ),
-    Case(
-        "n1", 1, _k(3, 1), "kernels", FULL, functions=KERNELS, doc="N = 1: var 0, y = bias, dx = 0"
-    ),
-    Case(
-        "m1_n769",
-        2,
-        _k(1, 769, bias=False),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="one row of 769: the tail of a 1024 block",
-    ),
-    Case(
+    *_kernel_pair("n7", 2, _k(lambda r: r.integers(2, 6), 7), "N = 7: one block, a masked tail"),
+    *_kernel_pair("n1", 1, _k(3, 1), "N = 1: var 0, y = bias, dx = 0"),
+    *_kernel_pair("m1_n769", 2, _k(1, 769, bias=False), "one row of 769: the tail of a 1024 block"),
+    *_kernel_pair(
         "n1000_no_affine",
         1,
         _k(lambda r: r.integers(3, 7), 1000, weight=False, bias=False),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="weight and bias None",
+        "weight and bias None",
     ),
-    Case(
+    *_kernel_pair(
         "n4097",
         2,
         _k(lambda r: r.integers(2, 5), 4097),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="N = 4097: one element past a power of two",
+        "N = 4097: one element past a power of two",
     ),
-    Case(
+    *_kernel_pair(
         "random_n_many_rows",
         2,
         _k(lambda r: r.integers(6, 11), lambda r: r.integers(2, 300)),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="more rows than programs: dweight/dbias reduced across programs",
+        "more rows than programs: dweight/dbias reduced across programs",
     ),
-    Case(
+    *_kernel_pair(
         "multiblock_float32",
         2,
         _k(2, lambda r: r.integers(16385, 24000)),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="rows longer than one block of float32 (> 16,384)",
+        "rows longer than one block of float32 (> 16,384)",
     ),
     Case(
         "large_mean_float32",
@@ -410,10 +430,11 @@ CASES = [
         _k(4, lambda r: r.integers(500, 1500), loc=1e4, scale=0.01, weight=False, bias=False),
         "kernels",
         near_truth("y", rtol=0.0, atol=1.0),
-        functions=KERNELS,
+        functions=("layer_norm_fwd",),
+        calls=KERNELS,
         doc="float32, mean 1e4, std 0.01: |y - float64 truth| <= 1 (two-pass statistics)",
     ),
-    Case(
+    *_kernel_pair(
         "float16",
         2,
         _k(
@@ -423,12 +444,9 @@ CASES = [
             loc=20.0,
             scale=2.0,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="float16: float32 statistics, a few ulps from the float64 truth",
+        "float16: float32 statistics, a few ulps from the float64 truth",
     ),
-    Case(
+    *_kernel_pair(
         "bfloat16",
         2,
         _k(
@@ -438,24 +456,17 @@ CASES = [
             loc=-20.0,
             scale=2.0,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="bfloat16: float32 statistics",
+        "bfloat16: float32 statistics",
     ),
-    Case(
+    *_kernel_pair(
         "strided_rows",
         2,
         _k(lambda r: r.integers(5, 9), lambda r: r.integers(50, 300), pad=37),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="x = big[:, :N]: the row stride is not N",
+        "x = big[:, :N]: the row stride is not N",
     ),
-    Case(
+    *_kernel_pair(
         "eps_used",
         2,
-        # mean near 0: with a mean of 3 and a std of 0.02, float32's rounding of x alone moves y by ~1e-5
         _k(
             lambda r: r.integers(3, 7),
             lambda r: r.integers(60, 400),
@@ -463,10 +474,7 @@ CASES = [
             scale=0.02,
             eps=_small_eps,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="eps of the rows' variance (std 0.02): the eps argument is used, inside the square root",
+        "eps of the rows' variance (std 0.02): the eps argument is used, inside the square root",
     ),
     Case(
         "deterministic_gradients",
@@ -483,7 +491,7 @@ CASES = [
         _k(lambda r: r.integers(3, 7), lambda r: r.integers(3, 9), weight=False, bias=False),
         "non_contiguous",
         _handled_or_refused,
-        functions=KERNELS,
+        functions=("layer_norm_fwd",),
         doc="x.t(): handled, or refused with a message about contiguity",
     ),
     *[case for config in MODULE_CONFIGS for case in _module_cases(*config)],
@@ -498,37 +506,28 @@ CASES = [
         calls=("TritonLayerNorm.extra_repr",),
     ),
     # --- compiled on CUDA (points only under --gpu on; the worker compiles, see the driver's docstring) ---
-    Case(
+    *_kernel_pair(
         "cuda_float16",
         1,
         _k(
             lambda r: r.integers(16, 65), lambda r: r.integers(3000, 9000), dtype="float16", loc=5.0
         ),
-        "kernels",
-        FULL,
+        "compiled on CUDA, float16, N up to 9000: a few ulps from the float64 truth",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, float16, N up to 9000: a few ulps from the float64 truth",
     ),
-    Case(
+    *_kernel_pair(
         "cuda_bfloat16_strided",
         1,
         _k(lambda r: r.integers(16, 65), lambda r: r.integers(500, 3000), dtype="bfloat16", pad=53),
-        "kernels",
-        FULL,
+        "compiled on CUDA, bfloat16, x = big[:, :N] (row stride > N)",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, bfloat16, x = big[:, :N] (row stride > N)",
     ),
-    Case(
+    *_kernel_pair(
         "cuda_multiblock_float32",
         1,
         _k(lambda r: r.integers(2, 5), lambda r: r.integers(16385, 40000)),
-        "kernels",
-        FULL,
+        "compiled on CUDA, float32 rows longer than one block",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, float32 rows longer than one block",
     ),
     Case(
         "cuda_deterministic_gradients",

@@ -4,9 +4,10 @@ judge that exercise, and every other case of the group keeps its points; so does
 torch.nn.LayerNorm's text (an API this group refuses: charged to extra_repr's case alone).
 
 The methods here are the ones a case used to merely touch: LayerNorm's extra_repr and reset_parameters (the
-module's numerical cases built, printed and ran the module in one call), TritonLayerNorm's extra_repr, each
-histograms plot drawn on a given ax (both plots in one call), and the labs' normalize_per_sample (called by the
-row-loop cases to compare with). Graded through the real `grade` (sandboxed workers, the case tables' shares and
+module's numerical cases built, printed and ran the module in one call), TritonLayerNorm's extra_repr and the
+Triton backward (each kernel case judged y and the gradients as one verdict), each histograms plot drawn on a
+given ax (both plots in one call), and the labs' normalize_per_sample (called by the row-loop cases to compare
+with). Graded through the real `grade` (sandboxed workers, the case tables' shares and
 calls), so what is asserted is what a learner would get."""
 
 from __future__ import annotations
@@ -37,6 +38,34 @@ STUBBED = {
         },
     ),
     "triton_extra_repr": ("layer_norm_triton", "layer_norm_triton.10", {"module_extra_repr"}),
+    # layer_norm_bwd: every gradient case, never a forward one (the kernel cases judge one run in two halves)
+    "triton_layer_norm_bwd": (
+        "layer_norm_triton",
+        "layer_norm_triton.5",
+        {
+            *(
+                f"{name}_backward"
+                for name in (
+                    "n7",
+                    "n1",
+                    "m1_n769",
+                    "n1000_no_affine",
+                    "n4097",
+                    "random_n_many_rows",
+                    "multiblock_float32",
+                    "float16",
+                    "bfloat16",
+                    "strided_rows",
+                    "eps_used",
+                    "module_parity",
+                    "module_no_bias_bfloat16",
+                    "module_no_affine",
+                    "module_eps",
+                )
+            ),
+            "deterministic_gradients",
+        },
+    ),
     "histograms_heatmap": (
         "histograms",
         "histograms.7",

@@ -52,7 +52,11 @@ EPS = 1e-5
 
 def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     """layer_norm_fwd(x, weight, bias) then layer_norm_bwd(dy, x, weight, mean, rstd); with ``twice``, the
-    backward once more (``*_again``: bit-identical reruns are part of the contract)."""
+    backward once more (``*_again``: bit-identical reruns are part of the contract).
+
+    The backward is a step of its own: when it raises, ``backward_error`` says what, and the forward's outputs
+    are still judged (a case judges the forward, its ``_backward`` twin the gradients, on this one run).
+    ``x_changed_by_fwd`` after the forward, ``x_changed`` after both."""
     dtype = str(inputs.get("dtype", "float32"))
     x = _x(inputs, dtype, device)
     w = _optional(inputs, "weight", dtype, device)
@@ -60,14 +64,18 @@ def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
     x_before = as_array(x)
     y, mean, rstd = m.layer_norm_fwd(x, w, b, float(inputs.get("eps", EPS)))
     result: dict[str, Any] = _described(y=y, mean=mean, rstd=rstd)
+    result["x_changed_by_fwd"] = not np.array_equal(as_array(x), x_before, equal_nan=True)
     if "dy" in inputs:
         dy = _tensor(inputs["dy"], dtype, device)
-        dx, dweight, dbias = m.layer_norm_bwd(dy, x, w, mean, rstd)
-        result.update(_described(dx=dx, dweight=dweight, dbias=dbias))
-        if inputs.get("twice"):
-            again = m.layer_norm_bwd(dy, x, w, mean, rstd)
-            for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
-                result[f"{name}_again"] = as_array(value)
+        try:
+            dx, dweight, dbias = m.layer_norm_bwd(dy, x, w, mean, rstd)
+            result.update(_described(dx=dx, dweight=dweight, dbias=dbias))
+            if inputs.get("twice"):
+                again = m.layer_norm_bwd(dy, x, w, mean, rstd)
+                for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
+                    result[f"{name}_again"] = as_array(value)
+        except Exception as exc:
+            result["backward_error"] = error(exc, m)
     result["x_changed"] = not np.array_equal(as_array(x), x_before, equal_nan=True)
     return result
 
