@@ -100,6 +100,11 @@ def near_truth(*names: str, rtol: float | None = None, atol: float | None = None
     outputs the learner reproduces, else (half precision) whether the same values in float32 are right."""
 
     def judge(ctx: JudgeContext) -> Verdict:
+        raised = step_failed(
+            ctx.outputs.get("forward_error"), "LayerNorm(x)"
+        )  # the module driver's forward
+        if raised is not None:
+            return raised
         dtype = str(ctx.inputs.get("dtype", "float64"))
         present = [n for n in names if n in ctx.reference]
         bad = _dtypes_and_devices(ctx, present)

@@ -149,6 +149,11 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
     and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
 
     def judge(ctx: JudgeContext) -> Verdict:
+        raised = step_failed(
+            ctx.outputs.get("forward_error"), "TritonLayerNorm(x)"
+        )  # the module driver's forward
+        if raised is not None:
+            return raised
         dtype = str(ctx.inputs.get("dtype", "float32"))
         truth = _truth(ctx.inputs)
         present = [n for n in names if n in truth]

@@ -3,8 +3,8 @@ its stub (``raise NotImplementedError("Exercise ...")``, as the learner receives
 judge that exercise, and every other case of the group keeps its points; so does an extra_repr that borrows
 torch.nn.LayerNorm's text (an API this group refuses: charged to extra_repr's case alone).
 
-The methods here are the ones a case used to merely touch: LayerNorm's extra_repr and reset_parameters (the
-module's numerical cases built, printed and ran the module in one call), TritonLayerNorm's extra_repr and the
+The methods here are the ones a case used to merely touch: LayerNorm's extra_repr, reset_parameters and forward
+(the module's cases built, printed and ran the module in one call), TritonLayerNorm's extra_repr, forward and the
 Triton backward (each kernel case judged y and the gradients as one verdict), each histograms plot drawn on a
 given ax (both plots in one call), and the labs' normalize_per_sample (called by the row-loop cases to compare
 with). Graded through the real `grade` (sandboxed workers, the case tables' shares and
@@ -37,7 +37,34 @@ STUBBED = {
             "module_no_bias_bfloat16_parameters",
         },
     ),
+    # LayerNorm.forward: its out and gradient cases and the calls check, never its parameters or extra_repr
+    "torch_module_forward": (
+        "layer_norm_torch",
+        "layer_norm_torch.5",
+        {
+            *(
+                f"{config}{part}"
+                for config in ("module_parity", "module_no_affine_chw", "module_no_bias_bfloat16")
+                for part in ("", "_backward")
+            ),
+            "computes_the_normalization_itself",  # which torch functions LayerNorm's forward calls
+        },
+    ),
     "triton_extra_repr": ("layer_norm_triton", "layer_norm_triton.10", {"module_extra_repr"}),
+    "triton_module_forward": (
+        "layer_norm_triton",
+        "layer_norm_triton.9",
+        {
+            f"{config}{part}"
+            for config in (
+                "module_parity",
+                "module_no_bias_bfloat16",
+                "module_no_affine",
+                "module_eps",
+            )
+            for part in ("", "_backward")
+        },
+    ),
     # layer_norm_bwd: every gradient case, never a forward one (the kernel cases judge one run in two halves)
     "triton_layer_norm_bwd": (
         "layer_norm_triton",

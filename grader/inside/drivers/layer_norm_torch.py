@@ -141,7 +141,11 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
         if isinstance(b, torch.Tensor) and "bias" in inputs:
             b.copy_(_tensor(inputs["bias"], dtype, device))
     x = _tensor(inputs["x"], dtype, device, grad=True)
-    out = mod(x)
+    try:  # a forward that raises fails the out and gradient cases; the parameters, read above, are judged
+        out = mod(x)
+    except Exception as exc:
+        result["forward_error"] = error(exc, m)
+        return result
     result.update(out=as_array(out), out_dtype=_dtype(out), out_device=_device(out))
     if not backward or not _backward(out, x, inputs, dtype, device, result):
         return result

@@ -135,7 +135,11 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
         if isinstance(b, torch.Tensor) and "bias" in inputs:
             b.copy_(_tensor(inputs["bias"], dtype, device))
     x = _tensor(inputs["x"], dtype, device).requires_grad_()
-    out = mod(x)
+    try:  # a forward that raises fails the y and gradient cases; the parameters, read above, are judged
+        out = mod(x)
+    except Exception as exc:
+        result["forward_error"] = error(exc, m)
+        return result
     result.update(_described(y=out))
     if backward and isinstance(out, torch.Tensor) and out.requires_grad:
         try:
