@@ -4,8 +4,10 @@ are read by grader/intake/notebooks.py.
 Course (``build_course``): ``source/<assignment>/<group>.ipynb`` per exercise group, made from solutions/<group>.py:
 the module docstring as a markdown cell, the shared set-up (imports, constants) as a locked cell, each function or
 class that holds a solution region as an nbgrader solution cell (nbgrader's ClearSolutions turns the
-``### BEGIN SOLUTION`` region into a stub), a locked cell that runs the public checks, and one autograded cell per
-hidden case (between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``) worth that case's points.
+``### BEGIN SOLUTION`` region into a stub), a locked cell that runs the public checks (grade_id ``<group>-public``:
+`grade` leaves it out of the graded module), and one autograded cell per hidden case (between
+``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``) worth that case's points as `grade` gives them (hundredths,
+adding up to the group's points).
 
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from grader import GROUPS
 from grader.authoring.stubs import regions
+from grader.intake.notebooks import PUBLIC_CHECKS_SUFFIX
 from grader.kit import available_groups, reference_file
 
 SCHEMA_VERSION = 3
@@ -139,6 +142,7 @@ def _check_cells(group: str) -> list[dict]:
     """The public checks (locked) and one autograded cell per CPU hidden case, worth that case's points."""
     from grader.judging.cases import load_cases
     from grader.points import POINTS
+    from grader.results import split_cents
 
     cells = [
         _cell(
@@ -150,13 +154,15 @@ def _check_cells(group: str) -> list[dict]:
             "code",
             f"from grader.judging.notebook_checks import check_public\n\n"
             f"check_public({group!r}, globals())",
-            _meta("locked", f"{group}-public"),
+            _meta("locked", f"{group}{PUBLIC_CHECKS_SUFFIX}"),
         ),
     ]
+    # the points `grade` gives each case (hundredths by largest remainder, grader/results.py): they add up to
+    # the group's points exactly, so nbgrader's notebook total is the group's, as `grade`'s is
     cases = [c for c in load_cases(group) if c.device == "cpu"]
-    total = sum(c.weight for c in cases)
-    for case in cases:
-        points = round(POINTS[group] * case.weight / total, 2)
+    cents = split_cents(POINTS[group], [c.weight for c in cases])
+    for case, case_cents in zip(cases, cents, strict=True):
+        points = case_cents / 100
         cells.append(
             _cell(
                 "code",

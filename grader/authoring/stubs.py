@@ -62,6 +62,19 @@ def make_stub(source: str, group: str) -> str:
     return _insert_header(text, HEADER.format(group=group))
 
 
+def stub_one(source: str, ex_id: str) -> str:
+    """``source`` with the region of exercise ``ex_id`` alone replaced by its stub, every other region kept as
+    written: a learner who has done everything but that exercise (the kit tests of what one fault costs).
+    KeyError when ``source`` has no region ``ex_id``."""
+    lines = source.splitlines()
+    for begin, end, found, task in regions(source):
+        if found == ex_id:
+            indent = BEGIN.match(lines[begin])["indent"]
+            stub = _raise_lines(indent, f"Exercise {ex_id}: {task}")
+            return "\n".join(lines[:begin] + stub + lines[end + 1 :]) + "\n"
+    raise KeyError(f"no solution region {ex_id!r}")
+
+
 def _raise_lines(indent: str, message: str, width: int = 100) -> list[str]:
     """`raise NotImplementedError("...")`, wrapped as `ruff format` would keep it within ``width``."""
 

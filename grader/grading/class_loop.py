@@ -213,7 +213,7 @@ class ClassGrading:
             lr.isolation.append(reply.isolation)
         for case in prep.cases:
             out = reply.outcomes.get(prep.runs.get(case.name, case.name))
-            if not needs_verdict(out):
+            if not needs_verdict(out, prep.group, case):
                 continue
             if case.name in reply.verdicts:  # decided by the executor in a trusted process already
                 prep.verdicts[case.name] = reply.verdicts[case.name]

@@ -116,9 +116,14 @@ def refusal_text(refused: list[dict[str, str]], group: str) -> tuple[str, str | 
     return f"API not allowed: {api} (called in {fn}){why}", rules.hint_for(api)
 
 
-def needs_verdict(out: Outcome | None) -> bool:
-    """Does this outcome need a verdict (outputs came back and no forbidden API was refused)?"""
-    return out is not None and out.status == "ok" and not out.refused
+def needs_verdict(out: Outcome | None, group: str, case: Any) -> bool:
+    """Does this outcome need a verdict for ``case`` (outputs came back and no forbidden API was refused in a
+    function the case calls, static_check.refusals_charged)?"""
+    return (
+        out is not None
+        and out.status == "ok"
+        and not static_check.refusals_charged(group, tuple(case.functions), out.refused)
+    )
 
 
 def case_status(
@@ -128,8 +133,9 @@ def case_status(
     decided already, else decided here), or what went wrong instead (a refused API, a timeout, a crash, an
     exception of the learner's code, a call not made)."""
     if out.status == "ok":
-        if out.refused:
-            return FAILED, *refusal_text(out.refused, group)
+        charged = static_check.refusals_charged(group, tuple(case.functions), out.refused)
+        if charged:
+            return FAILED, *refusal_text(charged, group)
         if verdict is None:
             from grader.judging.evaluate import case_verdict
 

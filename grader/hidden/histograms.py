@@ -22,7 +22,7 @@ import numpy as np
 from exercises.feedback.checks import heatmap_axes_problem
 from grader.inside.drivers import histograms as drv
 from grader.judging.cases import Case, Freedom, JudgeContext, Verdict
-from grader.judging.compare import compare, mutant_changes, same
+from grader.judging.compare import compare, mutant_changes, same, step_failed
 
 HIST = ("get_weight_histogram",)
 TRACK = ("HistogramTracker",)
@@ -526,26 +526,25 @@ def judge_overlay(single: bool = False) -> Callable[[JudgeContext], Verdict]:
     return judge
 
 
-def judge_on_axes(ctx: JudgeContext) -> Verdict:
-    out = ctx.outputs
-    for prefix, name in (
-        ("overlay_", "plot_histogram_overlay"),
-        ("heatmap_", "plot_histogram_heatmap"),
-    ):
-        if out.get(prefix + "raised"):
-            return _fail(f"{name}(..., ax=ax) raised {out[prefix + 'raised']}")
-        if not out.get(prefix + "same_figure"):
-            hint = (
-                "hist-returns-axes" if out.get(prefix + "returned") == "Axes" else "hist-ax-ignored"
-            )
+def judge_on_axes(name: str) -> Callable[[JudgeContext], Verdict]:
+    """Judge: ``name`` (..., ax=ax) drew on ax and returned ax.figure."""
+
+    def judge(ctx: JudgeContext) -> Verdict:
+        out = ctx.outputs
+        if out.get("raised"):
+            return _fail(f"{name}(..., ax=ax) raised {out['raised']}")
+        if not out.get("same_figure"):
+            hint = "hist-returns-axes" if out.get("returned") == "Axes" else "hist-ax-ignored"
             return _fail(
                 f"{name}(..., ax=ax) should return ax's Figure; it returned a "
-                f"{out.get(prefix + 'returned')} that is not ax.figure",
+                f"{out.get('returned')} that is not ax.figure",
                 hint,
             )
-        if not out.get(prefix + "drawn_on_ax"):
+        if not out.get("drawn_on_ax"):
             return _fail(f"{name}(..., ax=ax) drew nothing on ax", "hist-ax-ignored")
-    return Verdict.ok()
+        return Verdict.ok()
+
+    return judge
 
 
 def judge_heatmap(ctx: JudgeContext) -> Verdict:
@@ -616,6 +615,11 @@ def judge_stats_values(ctx: JudgeContext) -> Verdict:
 
 def judge_stats_hooks(ctx: JudgeContext) -> Verdict:
     out = ctx.outputs
+    raised = step_failed(
+        out.get("forward_after_error"), "the model's next forward, after activation_stats,"
+    )
+    if raised is not None:
+        return raised
     before, after = out["hooks_before"], out["hooks_after"]
     if np.any(after < before) or out.get("caller_calls") == 0:
         return _fail("the caller's own hooks were removed", "hist-caller-hooks-removed")
@@ -733,14 +737,26 @@ CASES = [
         functions=OVERLAY,
         doc="one epoch: one line in coolwarm(0)",
     ),
+    # one call per plot on the same inputs: a fault of one plot costs only its own half
     Case(
-        "plots_on_given_axes",
-        1,
+        "overlay_on_given_axes",
+        0.5,
         _plot_inputs(),
-        "on_axes",
-        judge_on_axes,
-        functions=OVERLAY + HEATMAP,
-        doc="with ax: draw there and return ax.figure",
+        "overlay_on_axes",
+        judge_on_axes("plot_histogram_overlay"),
+        functions=OVERLAY,
+        shares="plots_on_given_axes",
+        doc="plot_histogram_overlay with ax: draw there and return ax.figure",
+    ),
+    Case(
+        "heatmap_on_given_axes",
+        0.5,
+        _plot_inputs(),
+        "heatmap_on_axes",
+        judge_on_axes("plot_histogram_heatmap"),
+        functions=HEATMAP,
+        shares="plots_on_given_axes",
+        doc="plot_histogram_heatmap with ax: draw there and return ax.figure",
     ),
     Case(
         "heatmap_image",

@@ -21,7 +21,14 @@ import numpy as np
 from exercises import lab_tools
 from exercises.feedback.checks import sample_shape
 from grader.judging.cases import Case, Freedom, JudgeContext, Verdict, upcast64
-from grader.judging.compare import all_of, close, compare, mutant_changes, mutant_hint
+from grader.judging.compare import (
+    all_of,
+    close,
+    compare,
+    mutant_changes,
+    mutant_hint,
+    step_failed,
+)
 
 NAMES = ("normal", "uniform", "exponential", "bimodal")
 STATS = ("mean", "std", "skewness", "kurtosis")
@@ -504,6 +511,11 @@ def judge_torch_meta(ctx: JudgeContext) -> Verdict:
     out, want = ctx.outputs, str(ctx.inputs["dtype"])
     if out.get("dtype") != want:
         return _fail(f"output dtype {out.get('dtype')}, expected x's dtype {want}", "dtype")
+    raised = step_failed(
+        out.get("backward_error"), "backward through layer_norm_torch_ops's output"
+    )
+    if raised is not None:
+        return raised
     if out.get("has_grad") is not True:
         return _fail("no gradient reached x: keep the computation in torch ops")
     return Verdict.ok()
@@ -738,7 +750,8 @@ STAT = ("sample_stats",)
 GRAD = ("max_grad_vs_eps",)
 NET = ("make_ln_net",)
 TRAIN = ("train_losses",)
-LOOP = ("layer_norm_rows_loop", "normalize_per_sample")
+LOOP_ALONE = ("layer_norm_rows_loop",)
+LOOP = (*LOOP_ALONE, "normalize_per_sample")
 TORCH = ("layer_norm_torch_ops",)
 MLP = ("make_deep_mlp",)
 A_DIST = ("answer_distributions", "make_distributions", "normalize_per_sample", "sample_stats")
@@ -807,13 +820,14 @@ CASES = [
     Case("answer_init", 1, _init_answer_inputs, "answer_init", _judge_answer("init", _rebuild_init),
          functions=A_INIT, doc="the answer agrees with the learner's own replayed measurements"),
     # lab efficiency
+    # the loop's own cases call the loop alone; only the comparison also calls normalize_per_sample
     Case("rows_loop_values", 1, _impl_inputs(), "rows_loop", close("out", check_dtype=False),
-         functions=LOOP, shares="rows loop", doc="the row loop computes layer norm"),
-    Case("rows_loop_equals_vectorized", 1, _impl_inputs(), "rows_loop",
+         functions=LOOP_ALONE, shares="rows loop", doc="the row loop computes layer norm"),
+    Case("rows_loop_equals_vectorized", 1, _impl_inputs(), "rows_loop_vs_vectorized",
          judge_loop_equals_vectorized, functions=LOOP, shares="rows loop",
          doc="the row loop and the vectorized version agree"),
     Case("rows_loop_eps", 1, _with_eps(_impl_inputs()), "rows_loop",
-         close("out", check_dtype=False), functions=LOOP,
+         close("out", check_dtype=False), functions=LOOP_ALONE,
          doc="the row loop uses its eps argument (rows of small variance, eps of the same size)"),
     Case("torch_ops_float64", 1, _impl_inputs(), "torch_ops",
          all_of(close("out", rtol=1e-10, atol=1e-10, check_dtype=False), judge_torch_meta),

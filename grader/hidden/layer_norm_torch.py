@@ -21,11 +21,14 @@ from exercises.feedback.checks import (
     TORCH_NORMALIZATIONS,
 )
 from grader.judging.cases import Case, JudgeContext, Verdict, upcast64
-from grader.judging.compare import Judge, all_of, compare
+from grader.judging.compare import Judge, all_of, compare, step_failed
 from grader.judging.truth import HALF, against_truth, exact
 
 FN = ("LayerNormFunction",)
-MOD = ("LayerNormFunction", "LayerNorm")
+# LayerNorm's methods a numerical case runs: never extra_repr, which only module_extra_repr calls (a forbidden API or
+# an error there costs that case alone)
+LN_BUILD = ("LayerNorm.__init__", "LayerNorm.reset_parameters")
+MOD = ("LayerNormFunction", *LN_BUILD, "LayerNorm.forward")
 GRADS = ("dx", "dweight", "dbias")
 
 
@@ -61,6 +64,25 @@ def _module_inputs(rng, shape, k, *, affine=True, use_bias=True, dtype="float64"
     return d
 
 
+def _repr_inputs(rng):
+    """The module cases' three configurations, without x: eps given (1 to 3 normalized dims), no affine (3 dims),
+    bias=False in bfloat16."""
+    configs = []
+    for k, affine, use_bias, dtype in ((int(rng.integers(1, 4)), True, True, "float64"),
+                                       (3, False, True, "float64"),
+                                       (1, True, False, "bfloat16")):  # fmt: skip
+        config = {
+            "normalized_shape": np.array(_dims(rng, k), dtype=np.int64),
+            "elementwise_affine": affine,
+            "use_bias": use_bias,
+            "dtype": dtype,
+        }
+        if affine and use_bias:
+            config["eps"] = float(rng.uniform(0.5, 3) ** 2 * rng.uniform(0.05, 1.0))
+        configs.append(config)
+    return {"configs": configs}
+
+
 def _dims(rng, n, lo=2, hi=7):
     return [int(v) for v in rng.integers(lo, hi, size=n)]
 
@@ -78,6 +100,11 @@ def near_truth(*names: str, rtol: float | None = None, atol: float | None = None
     outputs the learner reproduces, else (half precision) whether the same values in float32 are right."""
 
     def judge(ctx: JudgeContext) -> Verdict:
+        raised = step_failed(
+            ctx.outputs.get("forward_error"), "LayerNorm(x)"
+        )  # the module driver's forward
+        if raised is not None:
+            return raised
         dtype = str(ctx.inputs.get("dtype", "float64"))
         present = [n for n in names if n in ctx.reference]
         bad = _dtypes_and_devices(ctx, present)
@@ -148,8 +175,9 @@ def _x_unchanged(ctx: JudgeContext) -> Verdict:
     return Verdict(False, "x was modified by LayerNormFunction.apply", "lnt-inplace")
 
 
-def _module_structure(ctx: JudgeContext) -> Verdict:
-    """Parameters (names, shapes, dtypes, devices), their initial values and extra_repr, as torch's."""
+def _module_parameters(ctx: JudgeContext) -> Verdict:
+    """Parameters (names, shapes, dtypes, devices) and their initial values, as torch's; reset_parameters, when it
+    raised while the module was built (the driver then built it without), fails here and only here."""
     got, ref = ctx.outputs, ctx.reference
     if got.get("params") != ref["params"]:
         return Verdict(
@@ -168,6 +196,11 @@ def _module_structure(ctx: JudgeContext) -> Verdict:
     devices = got.get("param_devices") or []
     if not all(str(d).startswith(ctx.case.device) for d in devices):
         return Verdict(False, f"parameters on {devices}, expected {ctx.case.device}", "lnt-device")
+    raised = step_failed(
+        got.get("reset_error"), "reset_parameters() (called while LayerNorm was built)"
+    )
+    if raised is not None:
+        return raised
     for name in ("weight_init", "bias_init"):
         if name in ref:
             problems, _, _ = compare(got, ref, [name], dtypes={name: ""})
@@ -177,9 +210,28 @@ def _module_structure(ctx: JudgeContext) -> Verdict:
                     f"{name.replace('_init', '')} as constructed: {problems[0]}",
                     "lnt-module-init",
                 )
-    want = ref["repr"]
-    if got.get("repr") not in (want, want.rsplit(", bias=", 1)[0]):
-        return Verdict(False, f"extra_repr() returned {got.get('repr')!r}, expected {want!r}")
+    return Verdict.ok()
+
+
+def _extra_repr(ctx: JudgeContext) -> Verdict:
+    """extra_repr() of every configuration as torch.nn.LayerNorm's (the ", bias=..." part may be left out, as
+    torch before 2.1 does)."""
+    got, want = ctx.outputs, ctx.reference["reprs"]
+    reprs, errors = got.get("reprs"), got.get("errors")
+    if not (
+        isinstance(reprs, list)
+        and isinstance(errors, list)
+        and len(reprs) == len(errors) == len(want)
+    ):
+        return Verdict(False, "the driver reported no extra_repr() texts")
+    for text, err, expected in zip(reprs, errors, want, strict=True):
+        raised = step_failed(
+            err, str(err.get("step", "extra_repr()")) if isinstance(err, dict) else ""
+        )
+        if raised is not None:
+            return raised
+        if text not in (expected, expected.rsplit(", bias=", 1)[0]):
+            return Verdict(False, f"extra_repr() returned {text!r}, expected {expected!r}")
     return Verdict.ok()
 
 
@@ -262,17 +314,32 @@ def _function_pair(name: str, weight: float, make, doc: str, *, forward_judge=No
     ]
 
 
-def _module_pair(name: str, weight: float, make, doc: str) -> list[Case]:
-    """As _function_pair for LayerNorm: structure and out (module_forward), then the gradients (module)."""
+def _module_cases(name: str, weight: float, make, doc: str) -> list[Case]:
+    """LayerNorm on one configuration, three cases on the same inputs (``shares``), each judging one thing: ``name``
+    its out (driver module_forward), ``name_parameters`` its parameters and their initial values (the same run),
+    ``name_backward`` its gradients (driver module: forward then backward). Of ``weight``: a quarter, an eighth and
+    a half; the last eighth is this configuration's share of module_extra_repr (extra_repr is no method these
+    cases call: a module whose extra_repr raises keeps their points)."""
     return [
         Case(
             name,
-            weight / 2,
+            weight / 4,
             make,
             "module_forward",
-            all_of(_module_structure, FN_ALL),
+            near_truth("out"),
             functions=MOD,
-            doc=f"{doc}: parameters, init, extra_repr, out",
+            doc=f"{doc}: out",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_parameters",
+            weight / 8,
+            make,
+            "module_forward",
+            _module_parameters,
+            functions=("LayerNorm.__init__", "LayerNorm.reset_parameters"),
+            doc=f"{doc}: parameters and their initial values",
             shares=name,
             calls=MOD_FWD,
         ),
@@ -288,6 +355,31 @@ def _module_pair(name: str, weight: float, make, doc: str) -> list[Case]:
             calls=MOD_FWD_BWD,
         ),
     ]
+
+
+# the module cases' configurations: name, weight, inputs, what it is
+MODULE_CONFIGS = (
+    (
+        "module_parity",
+        2,
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4)), eps=True),
+        "LayerNorm(..., eps) as torch.nn.LayerNorm",
+    ),
+    (
+        "module_no_affine_chw",
+        1,
+        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False, eps=True),
+        "elementwise_affine=False with a 3-dim normalized_shape (flattened)",
+    ),
+    (
+        "module_no_bias_bfloat16",
+        1,
+        lambda r: _module_inputs(
+            r, (r.integers(2, 6), r.integers(8, 33)), 1, use_bias=False, dtype="bfloat16"
+        ),
+        "bias=False, dtype=torch.bfloat16",
+    ),
+)
 
 
 CASES = [
@@ -391,25 +483,16 @@ CASES = [
         doc="no torch normalization (layer, group, batch, instance or RMS norm) in forward or backward",
         calls=MOD_FWD_BWD,
     ),
-    *_module_pair(
-        "module_parity",
-        2,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), int(r.integers(1, 4)), eps=True),
-        "LayerNorm(..., eps) as torch.nn.LayerNorm",
-    ),
-    *_module_pair(
-        "module_no_affine_chw",
-        1,
-        lambda r: _module_inputs(r, (2, *_dims(r, 3)), 3, affine=False, eps=True),
-        "elementwise_affine=False with a 3-dim normalized_shape (flattened)",
-    ),
-    *_module_pair(
-        "module_no_bias_bfloat16",
-        1,
-        lambda r: _module_inputs(
-            r, (r.integers(2, 6), r.integers(8, 33)), 1, use_bias=False, dtype="bfloat16"
-        ),
-        "bias=False, dtype=torch.bfloat16",
+    *[case for config in MODULE_CONFIGS for case in _module_cases(*config)],
+    Case(
+        "module_extra_repr",
+        sum(weight for _, weight, _, _ in MODULE_CONFIGS) / 8,
+        _repr_inputs,
+        "module_repr",
+        _extra_repr,
+        functions=("LayerNorm.extra_repr",),
+        doc="extra_repr() as torch.nn.LayerNorm's, for the module cases' three configurations",
+        calls=("LayerNorm.extra_repr",),
     ),
     Case(
         "cuda_float32",
@@ -463,7 +546,7 @@ CASES = [
         1,
         lambda r: _module_inputs(r, (4, *_dims(r, 2, 4, 17)), 2),
         "module",
-        all_of(_module_structure, FN_ALL),
+        all_of(_module_parameters, FN_ALL),
         device="cuda",
         functions=MOD,
         calls=MOD_FWD_BWD,

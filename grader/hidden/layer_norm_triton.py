@@ -21,11 +21,15 @@ import torch
 import torch.nn.functional as F
 
 from grader.judging.cases import Case, JudgeContext, Verdict
-from grader.judging.compare import all_of
+from grader.judging.compare import all_of, step_failed
 from grader.judging.truth import against_truth, exact
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
-ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", "TritonLayerNorm")
+# TritonLayerNorm's methods the numerical cases run: never extra_repr, which only module_extra_repr calls (a
+# forbidden API or an error there costs that case alone)
+TLN = ("TritonLayerNorm.__init__", "TritonLayerNorm.forward")
+MOD_FWD = ("layer_norm_fwd", "LayerNormTritonFunction.forward", *TLN)
+MOD_ALL = ("layer_norm_fwd", "layer_norm_bwd", "LayerNormTritonFunction", *TLN)
 GRADS = ("dx", "dweight", "dbias")
 EPS = 1e-5
 
@@ -86,6 +90,25 @@ def _module_inputs(rng, *, affine=True, use_bias=True, dtype="float32", eps=Fals
     return d
 
 
+def _repr_inputs(rng):
+    """The four module cases' configurations, without x: defaults, bias=False in bfloat16, no affine, an eps."""
+    configs = []
+    for affine, use_bias, dtype, eps in ((True, True, "float32", False),
+                                         (True, False, "bfloat16", False),
+                                         (False, True, "float32", False),
+                                         (True, True, "float32", True)):  # fmt: skip
+        config: dict[str, Any] = {
+            "n": int(rng.integers(20, 200)),
+            "elementwise_affine": affine,
+            "use_bias": use_bias,
+            "dtype": dtype,
+        }
+        if eps:
+            config["eps"] = np.float64(_small_eps(rng))
+        configs.append(config)
+    return {"configs": configs}
+
+
 def _small_eps(rng: np.random.Generator) -> float:
     """A non-default eps of the size of the variance of rows of std 0.01-0.03: ignoring it (1e-5) moves
     rstd by ~10-60 %, far beyond any dtype's tolerance."""
@@ -126,6 +149,11 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
     and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
 
     def judge(ctx: JudgeContext) -> Verdict:
+        raised = step_failed(
+            ctx.outputs.get("forward_error"), "TritonLayerNorm(x)"
+        )  # the module driver's forward
+        if raised is not None:
+            return raised
         dtype = str(ctx.inputs.get("dtype", "float32"))
         truth = _truth(ctx.inputs)
         present = [n for n in names if n in truth]
@@ -149,6 +177,9 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
 
 
 def _deterministic(ctx: JudgeContext) -> Verdict:
+    raised = _bwd_ran(ctx)
+    if not raised.passed:
+        return raised
     for n, given in (("dweight", "weight"), ("dbias", "bias")):
         a, b = ctx.outputs.get(n), ctx.outputs.get(f"{n}_again")
         if ctx.inputs.get(given) is not None and not isinstance(a, np.ndarray):
@@ -166,10 +197,17 @@ def _deterministic(ctx: JudgeContext) -> Verdict:
     return Verdict.ok()
 
 
-def _x_unchanged(ctx: JudgeContext) -> Verdict:
-    if ctx.outputs.get("x_changed") is False:
+def _x_unchanged_by_fwd(ctx: JudgeContext) -> Verdict:
+    if ctx.outputs.get("x_changed_by_fwd") is False:
         return Verdict.ok()
-    return Verdict(False, "x was modified by layer_norm_fwd / layer_norm_bwd")
+    return Verdict(False, "x was modified by layer_norm_fwd")
+
+
+def _x_unchanged_by_bwd(ctx: JudgeContext) -> Verdict:
+    """x as layer_norm_fwd left it (a change by the forward is the forward case's failure)."""
+    if ctx.outputs.get("x_changed") is False or ctx.outputs.get("x_changed_by_fwd") is True:
+        return Verdict.ok()
+    return Verdict(False, "x was modified by layer_norm_bwd")
 
 
 def _handled_or_refused(ctx: JudgeContext) -> Verdict:
@@ -186,15 +224,21 @@ def _handled_or_refused(ctx: JudgeContext) -> Verdict:
     return near_truth("y", "mean", "rstd")(ctx)
 
 
-def _module_structure(ctx: JudgeContext) -> Verdict:
-    got, inputs = ctx.outputs, ctx.inputs
-    n = int(np.shape(inputs["x"])[-1])
-    ref = torch.nn.LayerNorm(
+def _torch_layer_norm(n: int, inputs: dict[str, Any]) -> torch.nn.LayerNorm:
+    return torch.nn.LayerNorm(
         n,
         eps=float(inputs.get("eps", EPS)),
-        elementwise_affine=inputs["elementwise_affine"],
-        bias=inputs["use_bias"],
+        elementwise_affine=bool(inputs["elementwise_affine"]),
+        bias=bool(inputs["use_bias"]),
     )
+
+
+def _module_parameters(ctx: JudgeContext) -> Verdict:
+    """Parameter names, shapes and initial values as torch.nn.LayerNorm's; a reset_parameters of the learner's
+    that raised while the module was built (the driver then built it without) fails here and only here."""
+    got, inputs = ctx.outputs, ctx.inputs
+    n = int(np.shape(inputs["x"])[-1])
+    ref = _torch_layer_norm(n, inputs)
     params = [name for name, _ in ref.named_parameters()]
     if got.get("params") != params:
         return Verdict(False, f"parameters {got.get('params')}, expected {params}")
@@ -202,17 +246,155 @@ def _module_structure(ctx: JudgeContext) -> Verdict:
         return Verdict(
             False, f"parameter shapes {got.get('param_shapes')}, expected {[[n]] * len(params)}"
         )
+    raised = step_failed(
+        got.get("reset_error"), "reset_parameters() (called while TritonLayerNorm was built)"
+    )
+    if raised is not None:
+        return raised
     for (name, p), init in zip(ref.named_parameters(), got.get("inits") or [], strict=False):
         if not (isinstance(init, np.ndarray) and np.array_equal(init, p.detach().numpy())):
             return Verdict(False, f"{name} as constructed differs from torch.nn.LayerNorm's")
-    if got.get("repr") != ref.extra_repr():
-        return Verdict(
-            False, f"extra_repr() returned {got.get('repr')!r}, expected {ref.extra_repr()!r}"
-        )
     return Verdict.ok()
 
 
-FULL = all_of(near_truth("y", "mean", "rstd", *GRADS), _x_unchanged)
+def _extra_repr(ctx: JudgeContext) -> Verdict:
+    """extra_repr() of every configuration as torch.nn.LayerNorm's."""
+    got, configs = ctx.outputs, ctx.inputs["configs"]
+    reprs, errors = got.get("reprs"), got.get("errors")
+    if not (
+        isinstance(reprs, list)
+        and isinstance(errors, list)
+        and len(reprs) == len(errors) == len(configs)
+    ):
+        return Verdict(False, "the driver reported no extra_repr() texts")
+    for text, err, config in zip(reprs, errors, configs, strict=True):
+        step = str(err.get("step", "extra_repr()")) if isinstance(err, dict) else ""
+        raised = step_failed(err, step)
+        if raised is not None:
+            return raised
+        want = _torch_layer_norm(int(config["n"]), config).extra_repr()
+        if text != want:
+            return Verdict(False, f"extra_repr() returned {text!r}, expected {want!r}")
+    return Verdict.ok()
+
+
+def _backward_ran(ctx: JudgeContext) -> Verdict:
+    raised = step_failed(ctx.outputs.get("backward_error"), "the backward (out.backward(dy))")
+    return raised if raised is not None else Verdict.ok()
+
+
+def _module_cases(name: str, weight: float, make, doc: str) -> list[Case]:
+    """TritonLayerNorm on one configuration, three cases on the same inputs (``shares``), each judging one thing:
+    ``name`` its output y (driver module_forward), ``name_parameters`` its parameters and their initial values
+    (the same run), ``name_backward`` its gradients (driver module: forward then backward). Of ``weight``: a
+    quarter, an eighth and a half; the last eighth is this configuration's share of module_extra_repr."""
+    return [
+        Case(
+            name,
+            weight / 4,
+            make,
+            "module_forward",
+            near_truth("y"),
+            functions=MOD_FWD,
+            doc=f"{doc}: y",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_parameters",
+            weight / 8,
+            make,
+            "module_forward",
+            _module_parameters,
+            functions=("TritonLayerNorm.__init__",),
+            doc=f"{doc}: parameters and their initial values",
+            shares=name,
+            calls=MOD_FWD,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "module",
+            all_of(_backward_ran, near_truth(*GRADS)),
+            functions=MOD_ALL,
+            doc=f"{doc}: gradients",
+            shares=name,
+            calls=MOD_ALL,
+        ),
+    ]
+
+
+# the module cases' configurations: name, weight, inputs, what it is
+MODULE_CONFIGS = (
+    (
+        "module_parity",
+        2,
+        lambda r: _module_inputs(r),
+        "TritonLayerNorm as torch.nn.LayerNorm",
+    ),
+    (
+        "module_no_bias_bfloat16",
+        1,
+        lambda r: _module_inputs(r, use_bias=False, dtype="bfloat16"),
+        "bias=False, dtype=torch.bfloat16",
+    ),
+    (
+        "module_no_affine",
+        1,
+        lambda r: _module_inputs(r, affine=False),
+        "elementwise_affine=False",
+    ),
+    (
+        "module_eps",
+        1,
+        lambda r: _module_inputs(r, eps=True),
+        "TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
+    ),
+)
+
+
+FORWARD = all_of(near_truth("y", "mean", "rstd"), _x_unchanged_by_fwd)
+
+
+def _bwd_ran(ctx: JudgeContext) -> Verdict:
+    raised = step_failed(ctx.outputs.get("backward_error"), "layer_norm_bwd")
+    return raised if raised is not None else Verdict.ok()
+
+
+BACKWARD = all_of(_bwd_ran, near_truth(*GRADS), _x_unchanged_by_bwd)
+
+
+def _kernel_pair(name: str, weight: float, make, doc: str, **kw: Any) -> list[Case]:
+    """Two cases on one run of the kernels (``shares``), half the weight each: ``name`` judges the forward (y,
+    mean, rstd; x untouched), ``name_backward`` the gradients. A layer_norm_bwd that raises (a stub, a crash)
+    costs only the second: the driver reports it (``backward_error``) with the forward's outputs."""
+    return [
+        Case(
+            name,
+            weight / 2,
+            make,
+            "kernels",
+            FORWARD,
+            functions=("layer_norm_fwd",),
+            doc=f"{doc}: y, mean, rstd",
+            shares=name,
+            calls=KERNELS,
+            **kw,
+        ),
+        Case(
+            f"{name}_backward",
+            weight / 2,
+            make,
+            "kernels",
+            BACKWARD,
+            functions=KERNELS,
+            doc=f"{doc}: dx, dweight, dbias",
+            shares=name,
+            calls=KERNELS,
+            **kw,
+        ),
+    ]
 
 
 def _k(m, n, **kw):
@@ -220,62 +402,32 @@ def _k(m, n, **kw):
 
 
 CASES = [
-    Case(
-        "n7",
-        2,
-        _k(lambda r: r.integers(2, 6), 7),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="N = 7: one block, a masked tail",
-    ),
-    Case(
-        "n1", 1, _k(3, 1), "kernels", FULL, functions=KERNELS, doc="N = 1: var 0, y = bias, dx = 0"
-    ),
-    Case(
-        "m1_n769",
-        2,
-        _k(1, 769, bias=False),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="one row of 769: the tail of a 1024 block",
-    ),
-    Case(
+    *_kernel_pair("n7", 2, _k(lambda r: r.integers(2, 6), 7), "N = 7: one block, a masked tail"),
+    *_kernel_pair("n1", 1, _k(3, 1), "N = 1: var 0, y = bias, dx = 0"),
+    *_kernel_pair("m1_n769", 2, _k(1, 769, bias=False), "one row of 769: the tail of a 1024 block"),
+    *_kernel_pair(
         "n1000_no_affine",
         1,
         _k(lambda r: r.integers(3, 7), 1000, weight=False, bias=False),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="weight and bias None",
+        "weight and bias None",
     ),
-    Case(
+    *_kernel_pair(
         "n4097",
         2,
         _k(lambda r: r.integers(2, 5), 4097),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="N = 4097: one element past a power of two",
+        "N = 4097: one element past a power of two",
     ),
-    Case(
+    *_kernel_pair(
         "random_n_many_rows",
         2,
         _k(lambda r: r.integers(6, 11), lambda r: r.integers(2, 300)),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="more rows than programs: dweight/dbias reduced across programs",
+        "more rows than programs: dweight/dbias reduced across programs",
     ),
-    Case(
+    *_kernel_pair(
         "multiblock_float32",
         2,
         _k(2, lambda r: r.integers(16385, 24000)),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="rows longer than one block of float32 (> 16,384)",
+        "rows longer than one block of float32 (> 16,384)",
     ),
     Case(
         "large_mean_float32",
@@ -283,10 +435,11 @@ CASES = [
         _k(4, lambda r: r.integers(500, 1500), loc=1e4, scale=0.01, weight=False, bias=False),
         "kernels",
         near_truth("y", rtol=0.0, atol=1.0),
-        functions=KERNELS,
+        functions=("layer_norm_fwd",),
+        calls=KERNELS,
         doc="float32, mean 1e4, std 0.01: |y - float64 truth| <= 1 (two-pass statistics)",
     ),
-    Case(
+    *_kernel_pair(
         "float16",
         2,
         _k(
@@ -296,12 +449,9 @@ CASES = [
             loc=20.0,
             scale=2.0,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="float16: float32 statistics, a few ulps from the float64 truth",
+        "float16: float32 statistics, a few ulps from the float64 truth",
     ),
-    Case(
+    *_kernel_pair(
         "bfloat16",
         2,
         _k(
@@ -311,24 +461,17 @@ CASES = [
             loc=-20.0,
             scale=2.0,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="bfloat16: float32 statistics",
+        "bfloat16: float32 statistics",
     ),
-    Case(
+    *_kernel_pair(
         "strided_rows",
         2,
         _k(lambda r: r.integers(5, 9), lambda r: r.integers(50, 300), pad=37),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="x = big[:, :N]: the row stride is not N",
+        "x = big[:, :N]: the row stride is not N",
     ),
-    Case(
+    *_kernel_pair(
         "eps_used",
         2,
-        # mean near 0: with a mean of 3 and a std of 0.02, float32's rounding of x alone moves y by ~1e-5
         _k(
             lambda r: r.integers(3, 7),
             lambda r: r.integers(60, 400),
@@ -336,10 +479,7 @@ CASES = [
             scale=0.02,
             eps=_small_eps,
         ),
-        "kernels",
-        FULL,
-        functions=KERNELS,
-        doc="eps of the rows' variance (std 0.02): the eps argument is used, inside the square root",
+        "eps of the rows' variance (std 0.02): the eps argument is used, inside the square root",
     ),
     Case(
         "deterministic_gradients",
@@ -356,77 +496,43 @@ CASES = [
         _k(lambda r: r.integers(3, 7), lambda r: r.integers(3, 9), weight=False, bias=False),
         "non_contiguous",
         _handled_or_refused,
-        functions=KERNELS,
+        functions=("layer_norm_fwd",),
         doc="x.t(): handled, or refused with a message about contiguity",
     ),
+    *[case for config in MODULE_CONFIGS for case in _module_cases(*config)],
     Case(
-        "module_parity",
-        2,
-        lambda r: _module_inputs(r),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="TritonLayerNorm: parameters, init, extra_repr, outputs and gradients of torch.nn.LayerNorm",
-    ),
-    Case(
-        "module_no_bias_bfloat16",
-        1,
-        lambda r: _module_inputs(r, use_bias=False, dtype="bfloat16"),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="bias=False, dtype=torch.bfloat16",
-    ),
-    Case(
-        "module_no_affine",
-        1,
-        lambda r: _module_inputs(r, affine=False),
-        "module",
-        all_of(_module_structure, near_truth("y", "dx")),
-        functions=ALL,
-        doc="elementwise_affine=False",
-    ),
-    Case(
-        "module_eps",
-        1,
-        lambda r: _module_inputs(r, eps=True),
-        "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
-        functions=ALL,
-        doc="TritonLayerNorm(N, eps=...) on rows of std 0.01-0.03: its own eps reaches the kernels",
+        "module_extra_repr",
+        sum(weight for _, weight, _, _ in MODULE_CONFIGS) / 8,
+        _repr_inputs,
+        "module_repr",
+        _extra_repr,
+        functions=("TritonLayerNorm.extra_repr",),
+        doc="extra_repr() as torch.nn.LayerNorm's, for the module cases' four configurations",
+        calls=("TritonLayerNorm.extra_repr",),
     ),
     # --- compiled on CUDA (points only under --gpu on; the worker compiles, see the driver's docstring) ---
-    Case(
+    *_kernel_pair(
         "cuda_float16",
         1,
         _k(
             lambda r: r.integers(16, 65), lambda r: r.integers(3000, 9000), dtype="float16", loc=5.0
         ),
-        "kernels",
-        FULL,
+        "compiled on CUDA, float16, N up to 9000: a few ulps from the float64 truth",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, float16, N up to 9000: a few ulps from the float64 truth",
     ),
-    Case(
+    *_kernel_pair(
         "cuda_bfloat16_strided",
         1,
         _k(lambda r: r.integers(16, 65), lambda r: r.integers(500, 3000), dtype="bfloat16", pad=53),
-        "kernels",
-        FULL,
+        "compiled on CUDA, bfloat16, x = big[:, :N] (row stride > N)",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, bfloat16, x = big[:, :N] (row stride > N)",
     ),
-    Case(
+    *_kernel_pair(
         "cuda_multiblock_float32",
         1,
         _k(lambda r: r.integers(2, 5), lambda r: r.integers(16385, 40000)),
-        "kernels",
-        FULL,
+        "compiled on CUDA, float32 rows longer than one block",
         device="cuda",
-        functions=KERNELS,
-        doc="compiled on CUDA, float32 rows longer than one block",
     ),
     Case(
         "cuda_deterministic_gradients",
@@ -443,9 +549,9 @@ CASES = [
         1,
         lambda r: _module_inputs(r),
         "module",
-        all_of(_module_structure, near_truth("y", *GRADS)),
+        all_of(_module_parameters, near_truth("y"), _backward_ran, near_truth(*GRADS)),
         device="cuda",
-        functions=ALL,
+        functions=MOD_ALL,
         doc="TritonLayerNorm(..., device='cuda'): parameters, outputs and gradients of torch.nn.LayerNorm",
     ),
 ]

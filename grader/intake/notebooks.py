@@ -1,9 +1,15 @@
 """Learner notebooks turned into the graded modules' sources, without running them.
 
-A notebook's code cells, minus nbgrader test cells, IPython magics and shell lines, parsed (never executed); only
+A notebook's code cells, minus the kit's own cells, IPython magics and shell lines, parsed (never executed); only
 imports, definitions and plain assignments are kept, so a training loop or a plot in a cell does not run at
 import. A cell with a syntax error is left out and reported. ``<group>.ipynb`` is that group's file; any other
 notebook supplies every group whose functions it defines.
+
+Which cells, read from their nbgrader metadata: what the learner wrote (solution cells, and cells without nbgrader
+metadata -- every code cell of a plain notebook, or one the learner added to a course notebook) and what it needs
+(the course's locked set-up cells: imports, constants). Never the kit's own cells: nbgrader's test cells (the
+hidden checks) and the locked public-checks cell (grade_id ``<group>-public``, grader/authoring/nbgrader_course.py),
+or any locked cell that imports the kit -- graded code runs where the kit cannot be imported.
 """
 
 from __future__ import annotations
@@ -40,9 +46,45 @@ def read_notebook(path: Path) -> dict:
     return nb
 
 
-def _is_test_cell(cell: dict) -> bool:
-    meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-    return bool(meta.get("grade")) and not meta.get("solution")
+PUBLIC_CHECKS_SUFFIX = "-public"  # grade_id of the course's public-checks cell: "<group>-public"
+KIT_PACKAGE = "grader"
+
+
+def _nbgrader_meta(cell: dict) -> dict:
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _imports_kit(src: str) -> bool:
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots = [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots = [(node.module or "").split(".")[0]]
+        else:
+            continue
+        if KIT_PACKAGE in roots:
+            return True
+    return False
+
+
+def is_kit_cell(cell: dict, src: str) -> bool:
+    """A cell the kit put in a course notebook to check the learner, never part of the graded module: an
+    nbgrader test cell, or a locked cell that is no set-up (the public checks; any that imports the kit)."""
+    meta = _nbgrader_meta(cell)
+    if not meta or meta.get("solution"):
+        return False  # the learner's own code
+    if meta.get("grade"):
+        return True
+    if meta.get("locked"):
+        grade_id = str(meta.get("grade_id", ""))
+        return grade_id.endswith(PUBLIC_CHECKS_SUFFIX) or _imports_kit(src)
+    return False
 
 
 def _strip_magics(src: str) -> str:
@@ -57,10 +99,12 @@ def notebook_code(nb: dict, name: str) -> tuple[str, list[str]]:
     futures: set[str] = set()  # `from __future__` lines must open the module
     problems: list[str] = []
     for i, cell in enumerate(nb["cells"]):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_test_cell(cell):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
+        if is_kit_cell(cell, src):
+            continue
         src = _strip_magics(src)
         try:
             tree = ast.parse(src)

@@ -162,3 +162,18 @@ def all_of(*judges: Judge) -> Judge:
         return Verdict.ok()
 
     return judge
+
+
+def step_failed(err: Any, what: str) -> Verdict | None:
+    """The failed verdict for one step a driver caught (grader/inside/drivers/_wire.py ``error``: the learner's
+    method that raised), worded as a case whose whole call raised is (grader/grading/score.py); None when ``err``
+    reports nothing. ``what``: the call that raised, e.g. "extra_repr()"."""
+    if not isinstance(err, dict):
+        return None
+    kind = str(err.get("type", "Exception"))[:80]
+    text = str(err.get("message", ""))[:1000]
+    where = str(err.get("where", ""))[:300]
+    if kind == "NotImplementedError" and text.startswith("Exercise "):
+        return Verdict(False, f"{what}: not implemented yet: {text}")
+    at = f" (at {where})" if where else ""
+    return Verdict(False, f"{what} raised {kind}: {text}{at}")

@@ -248,3 +248,25 @@ def charged_to(function: str, case_functions: tuple[str, ...]) -> bool:
         if function == name or function.startswith(name + ".") or name.startswith(function + "."):
             return True
     return False
+
+
+def refusals_charged(
+    group: str, case_functions: tuple[str, ...], refused: list[dict]
+) -> list[dict]:
+    """The run-time refusals of one run (the worker's guard reports the API and the outermost graded function it
+    was called from) that concern a case calling ``case_functions``: those charged to one of them, and those the
+    group's case table can charge to no graded function at all (a refusal that cannot be placed costs every case
+    of the run). A refusal in a method that only another case of the run judges spares this case: SPEC, "a
+    refused call scores 0 for that function" (e.g. LayerNorm.forward's refusal and the parameters case that
+    shares its run). A case naming no functions is charged with every refusal."""
+    if not case_functions:
+        return list(refused)
+    from grader.judging.cases import load_cases
+
+    graded = tuple(dict.fromkeys(f for c in load_cases(group) for f in c.functions))
+    out = []
+    for r in refused:
+        fn = str(r.get("function", "")) if isinstance(r, dict) else ""
+        if charged_to(fn, case_functions) or not charged_to(fn, graded):
+            out.append(r)
+    return out

@@ -219,6 +219,7 @@ def reply_with_verdicts(
     inputs (``drawn``, or drawn again from the seed); the learner's outputs stay here."""
     from grader.judging.cases import Verdict, load_cases, runs
     from grader.judging.evaluate import case_inputs, case_verdict
+    from grader.judging.static_check import refusals_charged
 
     cases = load_cases(task.group)
     by_name = {c.name: c for c in cases}
@@ -227,12 +228,14 @@ def reply_with_verdicts(
     for call in task.calls:
         out = reply.outcomes.get(call.case)
         run = by_name.get(call.case)
-        if out is None or run is None or out.status != "ok" or out.refused:
+        if out is None or run is None or out.status != "ok":
             continue
         inputs = (drawn or {}).get(call.case)
         if inputs is None:
             inputs = case_inputs(task.group, run, seed=seed, learner=task.learner)
         for case in sharing[run.run_key]:
+            if refusals_charged(task.group, tuple(case.functions), out.refused):
+                continue  # failed on the refusal (grader/grading/score.py), no verdict needed
             try:
                 with _one_verdict_at_a_time:
                     verdicts[case.name] = case_verdict(task.group, case, inputs, out.outputs)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._wire import numeric_array
+from ._wire import error, numeric_array
 
 PARAM = "p:"  # prefix of the inputs that carry parameter values
 MAX_CALLS = 4000  # a runaway training loop cannot make the reply huge
@@ -316,14 +316,19 @@ def heatmap(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
         plt.close("all")
 
 
-def on_axes(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    """Both plots drawn on a given ax: what each returned and whether it drew there."""
-    out: dict[str, Any] = {}
-    for prefix, driver in (("overlay_", overlay), ("heatmap_", heatmap)):
-        for key, value in driver(m, {**inputs, "with_ax": 1}, device).items():
-            if key in ("returned", "is_figure", "same_figure", "drawn_on_ax", "raised"):
-                out[prefix + key] = value
-    return out
+def overlay_on_axes(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """plot_histogram_overlay drawn on a given ax: what it returned and whether it drew there."""
+    return _on_axes(overlay, m, inputs, device)
+
+
+def heatmap_on_axes(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """plot_histogram_heatmap drawn on a given ax: a call of its own, so neither plot's fault costs the other."""
+    return _on_axes(heatmap, m, inputs, device)
+
+
+def _on_axes(driver: Any, m: Any, inputs: dict[str, Any], device: str) -> dict[str, Any]:
+    keep = ("returned", "is_figure", "same_figure", "drawn_on_ax", "raised")
+    return {k: v for k, v in driver(m, {**inputs, "with_ax": 1}, device).items() if k in keep}
 
 
 # --- activation_stats ------------------------------------------------------------------------------
@@ -358,10 +363,14 @@ def act_stats(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
         model.stem.register_forward_pre_hook(lambda mod, i: None),
     ]
     before, global_before = _hook_counts(model), _global_hooks()
+    again_error: dict[str, str] | None = None
     try:
         stats = m.activation_stats(model, x)
         after, global_after = _hook_counts(model), _global_hooks()
-        model(x)  # one more forward: only the caller's hook may fire
+        try:  # one more forward: only the caller's hook may fire (a hook left behind that raises: the
+            model(x)  # hooks case fails on it, the values are still judged)
+        except Exception as exc:
+            again_error = error(exc, m)
     finally:
         for handle in mine:
             handle.remove()
@@ -389,4 +398,5 @@ def act_stats(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
         "caller_calls": len(seen),
         "caller_grad": [bool(s) for s in seen],
         "still_training": all(mod.training for mod in model.modules()),
+        "forward_after_error": again_error,
     }

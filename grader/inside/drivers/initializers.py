@@ -89,11 +89,13 @@ def fill_each(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
             "second": tensor_array(w2),
             "rng_touched": bool(touched),
         }
+        # on an nn.Parameter: autograd's in-place error on a leaf that requires grad, or any other error, is
+        # reported; only fills_parameters_in_place judges this step (generator_reproducible shares the run)
         try:
             p, returned, _ = _fill_once(m, one, device, parameter=True)
             row["parameter_error"] = ""
             row["returned_same"] = returned is p
-        except RuntimeError as exc:  # autograd's in-place error on a leaf that requires grad
+        except Exception as exc:
             row["parameter_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
             row["returned_same"] = False
         out[fn] = row

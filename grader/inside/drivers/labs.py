@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._wire import is_tensor, tensor_array
+from ._wire import error, is_tensor, tensor_array
 
 NAMES = ("normal", "uniform", "exponential", "bimodal")
 STATS = ("mean", "std", "skewness", "kurtosis")
@@ -320,9 +320,16 @@ def answer_init(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str
 
 
 def rows_loop(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """layer_norm_rows_loop alone (normalize_per_sample is no part of what its values cases judge)."""
+    x, gamma, beta = (np.array(inputs[k]) for k in ("x", "gamma", "beta"))
+    return {"out": _float64(m.layer_norm_rows_loop(x, gamma, beta, **_eps(inputs)))}
+
+
+def rows_loop_vs_vectorized(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """layer_norm_rows_loop and normalize_per_sample on the same rows."""
     x, gamma, beta = (np.array(inputs[k]) for k in ("x", "gamma", "beta"))
     return {
-        "out": _float64(m.layer_norm_rows_loop(x, gamma, beta, **_eps(inputs))),
+        **rows_loop(m, inputs, device),
         "vectorized": _float64(m.normalize_per_sample(x.copy(), gamma, beta, **_eps(inputs))),
     }
 
@@ -335,14 +342,18 @@ def torch_ops(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
     )
     x.requires_grad_(True)
     out = m.layer_norm_torch_ops(x, gamma, beta, **_eps(inputs))
-    grad = False
+    grad, backward_error = False, None
     if isinstance(out, torch.Tensor) and out.requires_grad:
-        out.sum().backward()
-        grad = x.grad is not None
+        try:  # only the case that judges the gradient fails on a backward that raises
+            out.sum().backward()
+            grad = x.grad is not None
+        except Exception as exc:
+            backward_error = error(exc, m)
     return {
         "out": _float64(out),
         "dtype": str(getattr(out, "dtype", type(out).__name__)).removeprefix("torch."),
         "has_grad": grad,
+        "backward_error": backward_error,
     }
 
 

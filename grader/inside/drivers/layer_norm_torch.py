@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from ._wire import as_array
+from ._wire import as_array, construct, error
 
 DTYPES = {
     "float64": torch.float64,
@@ -92,8 +92,9 @@ def _backward(
 
 
 def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    """LayerNorm(normalized_shape, eps, elementwise_affine, bias, device, dtype): its parameters as built, its
-    extra_repr, then (weight and bias loaded from the inputs) forward and backward as in ``function``."""
+    """LayerNorm(normalized_shape, eps, elementwise_affine, bias, device, dtype): its parameters as built, then
+    (weight and bias loaded from the inputs) forward and backward as in ``function``. Never its extra_repr
+    (``module_repr``): a method the numerical cases do not judge is not called by them."""
     return _module(m, inputs, device, backward=True)
 
 
@@ -103,25 +104,32 @@ def module_forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[
     return _module(m, inputs, device, backward=False)
 
 
-def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict[str, Any]:
+def _build(m: Any, inputs: dict[str, Any], device: str, result: dict[str, Any]) -> Any:
+    """The learner's LayerNorm for these inputs (a reset_parameters that raises: built without it, the error in
+    result["reset_error"], see _wire.construct)."""
     dtype = str(inputs.get("dtype", "float64"))
     shape = tuple(int(n) for n in np.atleast_1d(inputs["normalized_shape"]))
-    mod = m.LayerNorm(
-        shape,
-        eps=float(inputs.get("eps", EPS)),
-        elementwise_affine=bool(inputs["elementwise_affine"]),
-        bias=bool(inputs["use_bias"]),
-        device=device,
-        dtype=DTYPES[dtype],
-    )
-    params = list(mod.named_parameters())
-    result: dict[str, Any] = {
-        "params": [name for name, _ in params],
-        "param_shapes": [list(p.shape) for _, p in params],
-        "param_dtypes": [_dtype(p) for _, p in params],
-        "param_devices": [_device(p) for _, p in params],
-        "repr": str(mod.extra_repr())[:200],
+    kwargs = {
+        "eps": float(inputs.get("eps", EPS)),
+        "elementwise_affine": bool(inputs["elementwise_affine"]),
+        "bias": bool(inputs["use_bias"]),
+        "device": device,
+        "dtype": DTYPES[dtype],
     }
+    return construct(m.LayerNorm, (shape,), kwargs, m, result)
+
+
+def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict[str, Any]:
+    dtype = str(inputs.get("dtype", "float64"))
+    result: dict[str, Any] = {}
+    mod = _build(m, inputs, device, result)
+    params = list(mod.named_parameters())
+    result.update(
+        params=[name for name, _ in params],
+        param_shapes=[list(p.shape) for _, p in params],
+        param_dtypes=[_dtype(p) for _, p in params],
+        param_devices=[_device(p) for _, p in params],
+    )
     w, b = getattr(mod, "weight", None), getattr(mod, "bias", None)
     if isinstance(w, torch.Tensor):
         result["weight_init"] = as_array(w)
@@ -133,7 +141,11 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
         if isinstance(b, torch.Tensor) and "bias" in inputs:
             b.copy_(_tensor(inputs["bias"], dtype, device))
     x = _tensor(inputs["x"], dtype, device, grad=True)
-    out = mod(x)
+    try:  # a forward that raises fails the out and gradient cases; the parameters, read above, are judged
+        out = mod(x)
+    except Exception as exc:
+        result["forward_error"] = error(exc, m)
+        return result
     result.update(out=as_array(out), out_dtype=_dtype(out), out_device=_device(out))
     if not backward or not _backward(out, x, inputs, dtype, device, result):
         return result
@@ -145,6 +157,25 @@ def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict
         )
     )
     return result
+
+
+def module_repr(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """extra_repr() of a LayerNorm built for each configuration of the inputs (``configs``: a list of module
+    inputs without x): ``reprs``, each the text (at most 200 characters) or None, and ``errors``, each None or
+    what building the module or its extra_repr raised. A call of its own: no other case calls extra_repr."""
+    reprs: list[str | None] = []
+    errors: list[dict[str, str] | None] = []
+    for config in inputs["configs"]:
+        step = "LayerNorm(...)"
+        try:  # a failed step: this configuration's text is missing, the error says why
+            mod = _build(m, config, device, {})
+            step = "extra_repr()"
+            reprs.append(str(mod.extra_repr())[:200])
+            errors.append(None)
+        except Exception as exc:
+            reprs.append(None)
+            errors.append({**error(exc, m), "step": step})
+    return {"reprs": reprs, "errors": errors}
 
 
 def backward_direct(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
@@ -186,7 +217,8 @@ def calls(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]
         function(m, inputs, device)
         k = int(np.asarray(inputs["weight"]).ndim)
         shape = tuple(int(n) for n in np.shape(inputs["x"])[-k:])
-        mod = m.LayerNorm(shape, device=device, dtype=DTYPES[str(inputs.get("dtype", "float64"))])
+        kwargs = {"device": device, "dtype": DTYPES[str(inputs.get("dtype", "float64"))]}
+        mod = construct(m.LayerNorm, (shape,), kwargs, m, {})
         mod(
             _tensor(inputs["x"], str(inputs.get("dtype", "float64")), device, grad=True)
         ).sum().backward()

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._wire import as_array
+from ._wire import as_array, construct, error
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
 
@@ -52,7 +52,11 @@ EPS = 1e-5
 
 def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
     """layer_norm_fwd(x, weight, bias) then layer_norm_bwd(dy, x, weight, mean, rstd); with ``twice``, the
-    backward once more (``*_again``: bit-identical reruns are part of the contract)."""
+    backward once more (``*_again``: bit-identical reruns are part of the contract).
+
+    The backward is a step of its own: when it raises, ``backward_error`` says what, and the forward's outputs
+    are still judged (a case judges the forward, its ``_backward`` twin the gradients, on this one run).
+    ``x_changed_by_fwd`` after the forward, ``x_changed`` after both."""
     dtype = str(inputs.get("dtype", "float32"))
     x = _x(inputs, dtype, device)
     w = _optional(inputs, "weight", dtype, device)
@@ -60,14 +64,18 @@ def kernels(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, An
     x_before = as_array(x)
     y, mean, rstd = m.layer_norm_fwd(x, w, b, float(inputs.get("eps", EPS)))
     result: dict[str, Any] = _described(y=y, mean=mean, rstd=rstd)
+    result["x_changed_by_fwd"] = not np.array_equal(as_array(x), x_before, equal_nan=True)
     if "dy" in inputs:
         dy = _tensor(inputs["dy"], dtype, device)
-        dx, dweight, dbias = m.layer_norm_bwd(dy, x, w, mean, rstd)
-        result.update(_described(dx=dx, dweight=dweight, dbias=dbias))
-        if inputs.get("twice"):
-            again = m.layer_norm_bwd(dy, x, w, mean, rstd)
-            for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
-                result[f"{name}_again"] = as_array(value)
+        try:
+            dx, dweight, dbias = m.layer_norm_bwd(dy, x, w, mean, rstd)
+            result.update(_described(dx=dx, dweight=dweight, dbias=dbias))
+            if inputs.get("twice"):
+                again = m.layer_norm_bwd(dy, x, w, mean, rstd)
+                for name, value in zip(("dweight", "dbias"), again[1:], strict=True):
+                    result[f"{name}_again"] = as_array(value)
+        except Exception as exc:
+            result["backward_error"] = error(exc, m)
     result["x_changed"] = not np.array_equal(as_array(x), x_before, equal_nan=True)
     return result
 
@@ -86,25 +94,40 @@ def non_contiguous(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[
 
 
 def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
-    """TritonLayerNorm(N, eps, elementwise_affine, bias, device, dtype): parameters as built, extra_repr, then
-    (weight and bias loaded from the inputs) forward on x (B, T, N) and backward with dy."""
+    """TritonLayerNorm(N, eps, elementwise_affine, bias, device, dtype): parameters as built, then (weight and
+    bias loaded from the inputs) forward on x (B, T, N) and backward with dy. A backward that raises is reported
+    (``backward_error``) with the forward's outputs. Never its extra_repr (``module_repr``)."""
+    return _module(m, inputs, device, backward=True)
+
+
+def module_forward(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """As ``module`` without the backward: a call of its own, so the forward's outputs survive a backward that
+    hangs or crashes."""
+    return _module(m, inputs, device, backward=False)
+
+
+def _build(m: Any, inputs: dict[str, Any], device: str, result: dict[str, Any]) -> Any:
     dtype = str(inputs.get("dtype", "float32"))
-    n = int(np.shape(inputs["x"])[-1])
-    mod = m.TritonLayerNorm(
-        n,
-        eps=float(inputs.get("eps", EPS)),
-        elementwise_affine=bool(inputs["elementwise_affine"]),
-        bias=bool(inputs["use_bias"]),
-        device=device,
-        dtype=DTYPES[dtype],
-    )
-    params = list(mod.named_parameters())
-    result: dict[str, Any] = {
-        "params": [name for name, _ in params],
-        "param_shapes": [list(p.shape) for _, p in params],
-        "repr": str(mod.extra_repr())[:200],
-        "inits": [as_array(p) for _, p in params],
+    kwargs = {
+        "eps": float(inputs.get("eps", EPS)),
+        "elementwise_affine": bool(inputs["elementwise_affine"]),
+        "bias": bool(inputs["use_bias"]),
+        "device": device,
+        "dtype": DTYPES[dtype],
     }
+    return construct(m.TritonLayerNorm, (int(inputs["n"]),), kwargs, m, result)
+
+
+def _module(m: Any, inputs: dict[str, Any], device: str, backward: bool) -> dict[str, Any]:
+    dtype = str(inputs.get("dtype", "float32"))
+    result: dict[str, Any] = {}
+    mod = _build(m, {**inputs, "n": int(np.shape(inputs["x"])[-1])}, device, result)
+    params = list(mod.named_parameters())
+    result.update(
+        params=[name for name, _ in params],
+        param_shapes=[list(p.shape) for _, p in params],
+        inits=[as_array(p) for _, p in params],
+    )
     w, b = getattr(mod, "weight", None), getattr(mod, "bias", None)
     with torch.no_grad():
         if isinstance(w, torch.Tensor) and "weight" in inputs:
@@ -112,16 +135,43 @@ def module(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any
         if isinstance(b, torch.Tensor) and "bias" in inputs:
             b.copy_(_tensor(inputs["bias"], dtype, device))
     x = _tensor(inputs["x"], dtype, device).requires_grad_()
-    out = mod(x)
+    try:  # a forward that raises fails the y and gradient cases; the parameters, read above, are judged
+        out = mod(x)
+    except Exception as exc:
+        result["forward_error"] = error(exc, m)
+        return result
     result.update(_described(y=out))
-    if isinstance(out, torch.Tensor) and out.requires_grad:
-        out.backward(_tensor(inputs["dy"], dtype, device).to(out.dtype))
+    if backward and isinstance(out, torch.Tensor) and out.requires_grad:
+        try:
+            out.backward(_tensor(inputs["dy"], dtype, device).to(out.dtype))
+        except Exception as exc:  # the gradients' cases fail on it; the forward's are still judged
+            result["backward_error"] = error(exc, m)
+            return result
         result.update(_described(dx=x.grad))
         if isinstance(w, torch.Tensor):
             result.update(_described(dweight=w.grad))
         if isinstance(b, torch.Tensor):
             result.update(_described(dbias=b.grad))
     return result
+
+
+def module_repr(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:
+    """extra_repr() of a TritonLayerNorm built for each configuration of ``configs`` (n, eps, elementwise_affine,
+    use_bias, dtype): ``reprs`` (each the text or None) and ``errors`` (each None or what raised, and at which
+    step). A call of its own: no other case calls extra_repr."""
+    reprs: list[str | None] = []
+    errors: list[dict[str, str] | None] = []
+    for config in inputs["configs"]:
+        step = "TritonLayerNorm(...)"
+        try:  # a failed step: this configuration's text is missing, the error says why
+            mod = _build(m, config, device, {})
+            step = "extra_repr()"
+            reprs.append(str(mod.extra_repr())[:200])
+            errors.append(None)
+        except Exception as exc:
+            reprs.append(None)
+            errors.append({**error(exc, m), "step": step})
+    return {"reprs": reprs, "errors": errors}
 
 
 # --- plain data in and out ----------------------------------------------------------------------------
