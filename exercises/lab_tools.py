@@ -1045,8 +1045,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=5, help="timing rounds (efficiency lab)")
     args = parser.parse_args(argv)
-    if getattr(args, "compile", False):  # torch.compile needs the marks skip_compiler_marks would skip
-        import torch._dynamo  # noqa: F401
+    if getattr(
+        args, "compile", False
+    ):  # torch.compile needs the marks skip_compiler_marks would skip
+        import torch._dynamo
     unknown = [lab for lab in args.labs if lab not in LABS]
     if unknown:
         parser.error(f"unknown lab {', '.join(map(repr, unknown))}; choose from {', '.join(LABS)}")

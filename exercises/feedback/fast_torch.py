@@ -54,7 +54,10 @@ def skip_compiler_marks() -> None:
         if fn is not None and getattr(fn, "__dynamo_disable", None) is None:
             try:
                 fn.__dynamo_disable = fn
-            except (AttributeError, TypeError):  # a builtin or a slotted callable: left as torch made it
+            except (
+                AttributeError,
+                TypeError,
+            ):  # a builtin or a slotted callable: left as torch made it
                 continue
 
 
@@ -97,8 +100,6 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
 
 
 def _update(step: Any) -> Any:

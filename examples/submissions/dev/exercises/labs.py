@@ -593,7 +593,7 @@ def train_and_snapshot(
               its values.
     Shapes:   -> {parameter name: (num_steps // every + 1, number of values)} float64 arrays.
     Returns:  the dict, keyed like model.named_parameters() (e.g. "input.weight", "input.bias").
-    Pitfalls: a snapshot must be a COPY (p.detach().cpu().numpy().copy(), or np.array(...)): a view
+    Pitfalls: a snapshot must be a COPY (p.detach().cpu().numpy().copy()): a view
               of the parameter changes with every later step. The first snapshot comes before any
               update. Zero the gradients every step.
     """
