@@ -54,6 +54,16 @@ __all__ = [
 ]
 
 LABS = ("distributions", "eps", "init", "efficiency", "gradients", "activations", "optimizers")
+# lab -> (the exercise id of its predict_<lab>, of its answer_<lab>): what a check names when one is missing
+ANSWER_IDS = {
+    "distributions": ("labs.4", "labs.5"),
+    "eps": ("labs.9", "labs.10"),
+    "init": ("labs.14", "labs.15"),
+    "efficiency": ("labs.18", "labs.19"),
+    "gradients": ("labs.23", "labs.24"),
+    "activations": ("labs.26", "labs.27"),
+    "optimizers": ("labs.31", "labs.32"),
+}
 
 # The forms of the predictions and answers: key -> the choices (a tuple) or float (a number). The same
 # choices as the constants at the top of exercises/labs.py.

@@ -386,15 +386,7 @@ USES = {
     "activations": ("make_deep_mlp", "layer_outputs", "train_losses", "growth_per_layer"),
     "optimizers": ("make_optimizer", "train_and_snapshot", "relative_drift"),
 }
-IDS = {  # lab -> (prediction's exercise id, answer's exercise id)
-    "distributions": ("labs.4", "labs.5"),
-    "eps": ("labs.9", "labs.10"),
-    "init": ("labs.14", "labs.15"),
-    "efficiency": ("labs.18", "labs.19"),
-    "gradients": ("labs.23", "labs.24"),
-    "activations": ("labs.26", "labs.27"),
-    "optimizers": ("labs.31", "labs.32"),
-}
+IDS = lab_tools.ANSWER_IDS  # lab -> (prediction's exercise id, answer's exercise id)
 
 
 @pytest.mark.parametrize("lab", list(IDS))

@@ -40,15 +40,7 @@ def _fail(message: str, hint: str | None = None) -> Verdict:
 
 # --- predictions and answers -----------------------------------------------------------------------
 
-ANSWER_IDS = {
-    "distributions": ("labs.4", "labs.5"),
-    "eps": ("labs.9", "labs.10"),
-    "init": ("labs.14", "labs.15"),
-    "efficiency": ("labs.18", "labs.19"),
-    "gradients": ("labs.23", "labs.24"),
-    "activations": ("labs.26", "labs.27"),
-    "optimizers": ("labs.31", "labs.32"),
-}
+ANSWER_IDS = lab_tools.ANSWER_IDS
 
 
 def _form(value: object, lab: str, kind: str) -> Verdict | None:

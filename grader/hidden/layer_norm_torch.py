@@ -21,7 +21,7 @@ from exercises.feedback.checks import (
     TORCH_NORMALIZATIONS,
 )
 from grader.judging.cases import Case, JudgeContext, Verdict, upcast64
-from grader.judging.compare import Judge, all_of, compare, step_failed
+from grader.judging.compare import Judge, all_of, compare, step_failed, texts_as_expected
 from grader.judging.truth import HALF, against_truth, exact
 
 FN = ("LayerNormFunction",)
@@ -216,23 +216,8 @@ def _module_parameters(ctx: JudgeContext) -> Verdict:
 def _extra_repr(ctx: JudgeContext) -> Verdict:
     """extra_repr() of every configuration as torch.nn.LayerNorm's (the ", bias=..." part may be left out, as
     torch before 2.1 does)."""
-    got, want = ctx.outputs, ctx.reference["reprs"]
-    reprs, errors = got.get("reprs"), got.get("errors")
-    if not (
-        isinstance(reprs, list)
-        and isinstance(errors, list)
-        and len(reprs) == len(errors) == len(want)
-    ):
-        return Verdict(False, "the driver reported no extra_repr() texts")
-    for text, err, expected in zip(reprs, errors, want, strict=True):
-        raised = step_failed(
-            err, str(err.get("step", "extra_repr()")) if isinstance(err, dict) else ""
-        )
-        if raised is not None:
-            return raised
-        if text not in (expected, expected.rsplit(", bias=", 1)[0]):
-            return Verdict(False, f"extra_repr() returned {text!r}, expected {expected!r}")
-    return Verdict.ok()
+    wanted = [(w, w.rsplit(", bias=", 1)[0]) for w in ctx.reference["reprs"]]
+    return texts_as_expected(ctx.outputs, wanted, "extra_repr()")
 
 
 def _without_autograd(ctx: JudgeContext) -> Verdict:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.judging.cases import Case, JudgeContext, Verdict
-from grader.judging.compare import all_of, step_failed
+from grader.judging.compare import all_of, step_failed, texts_as_expected
 from grader.judging.truth import against_truth, exact
 
 KERNELS = ("layer_norm_fwd", "layer_norm_bwd")
@@ -259,23 +259,9 @@ def _module_parameters(ctx: JudgeContext) -> Verdict:
 
 def _extra_repr(ctx: JudgeContext) -> Verdict:
     """extra_repr() of every configuration as torch.nn.LayerNorm's."""
-    got, configs = ctx.outputs, ctx.inputs["configs"]
-    reprs, errors = got.get("reprs"), got.get("errors")
-    if not (
-        isinstance(reprs, list)
-        and isinstance(errors, list)
-        and len(reprs) == len(errors) == len(configs)
-    ):
-        return Verdict(False, "the driver reported no extra_repr() texts")
-    for text, err, config in zip(reprs, errors, configs, strict=True):
-        step = str(err.get("step", "extra_repr()")) if isinstance(err, dict) else ""
-        raised = step_failed(err, step)
-        if raised is not None:
-            return raised
-        want = _torch_layer_norm(int(config["n"]), config).extra_repr()
-        if text != want:
-            return Verdict(False, f"extra_repr() returned {text!r}, expected {want!r}")
-    return Verdict.ok()
+    configs = ctx.inputs["configs"]
+    wanted = [(_torch_layer_norm(int(c["n"]), c).extra_repr(),) for c in configs]
+    return texts_as_expected(ctx.outputs, wanted, "extra_repr()")
 
 
 def _backward_ran(ctx: JudgeContext) -> Verdict:

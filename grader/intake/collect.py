@@ -87,21 +87,18 @@ def _dedupe(subs: list[Submission]) -> None:
 
 
 def read_folder(entry: Path) -> Submission:
-    sub = Submission(learner_id(entry), entry.name, "folder")
-    try:
-        tree: Tree = FolderTree(entry)
-    except UnreadableEntry as exc:
-        sub.problems.append(str(exc))
-        sub.unreadable = True
-        return sub
-    _take(sub, tree)
-    return sub
+    return _read_tree(entry, "folder", FolderTree)
 
 
 def read_zip(entry: Path) -> Submission:
-    sub = Submission(learner_id(entry), entry.name, "zip")
+    return _read_tree(entry, "zip", ZipTree)
+
+
+def _read_tree(entry: Path, kind: str, open_tree: type) -> Submission:
+    """A folder or zip entry: its graded files, or the reason it could not be read."""
+    sub = Submission(learner_id(entry), entry.name, kind)
     try:
-        tree: Tree = ZipTree(entry)
+        tree: Tree = open_tree(entry)
     except UnreadableEntry as exc:
         sub.problems.append(str(exc))
         sub.unreadable = True

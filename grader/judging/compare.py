@@ -177,3 +177,24 @@ def step_failed(err: Any, what: str) -> Verdict | None:
         return Verdict(False, f"{what}: not implemented yet: {text}")
     at = f" (at {where})" if where else ""
     return Verdict(False, f"{what} raised {kind}: {text}{at}")
+
+
+def texts_as_expected(outputs: dict[str, Any], wanted: list[tuple[str, ...]], what: str) -> Verdict:
+    """The verdict on texts a driver collected one configuration at a time (``reprs``, with ``errors`` for the
+    steps that raised: drivers/_wire.py ``reprs_of``): each text one of the accepted ones of its configuration
+    (``wanted``, the first is the one named when it is not)."""
+    reprs, errors = outputs.get("reprs"), outputs.get("errors")
+    if not (
+        isinstance(reprs, list)
+        and isinstance(errors, list)
+        and len(reprs) == len(errors) == len(wanted)
+    ):
+        return Verdict(False, f"the driver reported no {what} texts")
+    for text, err, accepted in zip(reprs, errors, wanted, strict=True):
+        step = str(err.get("step", what)) if isinstance(err, dict) else ""
+        raised = step_failed(err, step)
+        if raised is not None:
+            return raised
+        if text not in accepted:
+            return Verdict(False, f"{what} returned {text!r}, expected {accepted[0]!r}")
+    return Verdict.ok()

@@ -113,3 +113,22 @@ def construct(
 
 def _no_reset(self: Any) -> None:
     return None
+
+
+def reprs_of(configs: list[Any], build: Any, module: Any, label: str) -> dict[str, Any]:
+    """extra_repr() of a module built by ``build(config)`` for each configuration: ``reprs``, each the text (at
+    most 200 characters) or None, and ``errors``, each None or what raised (``error``) and at which step
+    (``label``, the constructor's call, or "extra_repr()"). A failed step costs only its configuration's text."""
+    reprs: list[str | None] = []
+    errors: list[dict[str, str] | None] = []
+    for config in configs:
+        step = label
+        try:
+            built = build(config)
+            step = "extra_repr()"
+            reprs.append(str(built.extra_repr())[:200])
+            errors.append(None)
+        except Exception as exc:
+            reprs.append(None)
+            errors.append({**error(exc, module), "step": step})
+    return {"reprs": reprs, "errors": errors}

@@ -544,7 +544,9 @@ def optimizer(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, 
 
 
 def _ffn(seed: int) -> nn.Module:
-    """exercises/mnist.py's MNIST_FFN (the lecture's 784-64-32-10), built the same way from a seed."""
+    """exercises/mnist.py's MNIST_FFN (the lecture's 784-64-32-10), built the same way from a seed: a copy, as
+    the sandbox side imports no kit package (tests/kit/test_layout.py); the optimizers replay in
+    tests/kit/test_labs_kit.py gives lab_tools' numbers only while the two agree."""
 
     class MNIST_FFN(nn.Module):
         def __init__(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from ._wire import as_array, construct, error
+from ._wire import as_array, construct, error, reprs_of
 
 DTYPES = {
     "float64": torch.float64,
@@ -163,19 +163,9 @@ def module_repr(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str
     """extra_repr() of a LayerNorm built for each configuration of the inputs (``configs``: a list of module
     inputs without x): ``reprs``, each the text (at most 200 characters) or None, and ``errors``, each None or
     what building the module or its extra_repr raised. A call of its own: no other case calls extra_repr."""
-    reprs: list[str | None] = []
-    errors: list[dict[str, str] | None] = []
-    for config in inputs["configs"]:
-        step = "LayerNorm(...)"
-        try:  # a failed step: this configuration's text is missing, the error says why
-            mod = _build(m, config, device, {})
-            step = "extra_repr()"
-            reprs.append(str(mod.extra_repr())[:200])
-            errors.append(None)
-        except Exception as exc:
-            reprs.append(None)
-            errors.append({**error(exc, m), "step": step})
-    return {"reprs": reprs, "errors": errors}
+    return reprs_of(
+        inputs["configs"], lambda config: _build(m, config, device, {}), m, "LayerNorm(...)"
+    )
 
 
 def backward_direct(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._wire import as_array, construct, error
+from ._wire import as_array, construct, error, reprs_of
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
 
@@ -159,19 +159,9 @@ def module_repr(m: Any, inputs: dict[str, Any], device: str = "cpu") -> dict[str
     """extra_repr() of a TritonLayerNorm built for each configuration of ``configs`` (n, eps, elementwise_affine,
     use_bias, dtype): ``reprs`` (each the text or None) and ``errors`` (each None or what raised, and at which
     step). A call of its own: no other case calls extra_repr."""
-    reprs: list[str | None] = []
-    errors: list[dict[str, str] | None] = []
-    for config in inputs["configs"]:
-        step = "TritonLayerNorm(...)"
-        try:  # a failed step: this configuration's text is missing, the error says why
-            mod = _build(m, config, device, {})
-            step = "extra_repr()"
-            reprs.append(str(mod.extra_repr())[:200])
-            errors.append(None)
-        except Exception as exc:
-            reprs.append(None)
-            errors.append({**error(exc, m), "step": step})
-    return {"reprs": reprs, "errors": errors}
+    return reprs_of(
+        inputs["configs"], lambda config: _build(m, config, device, {}), m, "TritonLayerNorm(...)"
+    )
 
 
 # --- plain data in and out ----------------------------------------------------------------------------
