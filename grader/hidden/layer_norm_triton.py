@@ -118,13 +118,17 @@ def _small_eps(rng: np.random.Generator) -> float:
 # --- the float64 truth (torch, in this trusted process) -----------------------------------------------
 
 
-def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
+def _truth(inputs: dict[str, Any], *, every_grad: bool = False) -> dict[str, np.ndarray]:
+    """y, mean, rstd and the gradients in float64; dweight and dbias only for the parameters given, or, with
+    ``every_grad``, always (layer_norm_bwd's contract: "both always computed" -- it never sees bias, so dbias is
+    the same sum whether there is one; an absent weight acts as ones, an absent bias as zeros)."""
     x = torch.as_tensor(np.asarray(inputs["x"], np.float64)).requires_grad_()
+    n = x.shape[-1]
     w, b = (
-        None
+        (torch.full((n,), fill, dtype=torch.float64, requires_grad=True) if every_grad else None)
         if inputs.get(k) is None
         else torch.as_tensor(np.asarray(inputs[k], np.float64)).requires_grad_()
-        for k in ("weight", "bias")
+        for k, fill in (("weight", 1.0), ("bias", 0.0))
     )
     eps = float(inputs.get("eps", EPS))
     y = F.layer_norm(x, x.shape[-1:], w, b, eps)
@@ -144,9 +148,12 @@ def _truth(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return truth
 
 
-def near_truth(*names: str, atol: float | None = None, rtol: float | None = None) -> Any:
-    """Judge: each named output (those the truth has) is the float64 truth rounded to the case dtype (mean
-    and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and device."""
+def near_truth(
+    *names: str, atol: float | None = None, rtol: float | None = None, every_grad: bool = False
+) -> Any:
+    """Judge: each named output (those the truth has: ``_truth``'s ``every_grad``) is the float64 truth rounded
+    to the case dtype (mean and rstd: float32), within the dtype's tolerance; outputs keep the input's dtype and
+    device."""
 
     def judge(ctx: JudgeContext) -> Verdict:
         raised = step_failed(
@@ -155,7 +162,7 @@ def near_truth(*names: str, atol: float | None = None, rtol: float | None = None
         if raised is not None:
             return raised
         dtype = str(ctx.inputs.get("dtype", "float32"))
-        truth = _truth(ctx.inputs)
+        truth = _truth(ctx.inputs, every_grad=every_grad)
         present = [n for n in names if n in truth]
         for n in present:
             want = "float32" if n in ("mean", "rstd") else dtype
@@ -348,7 +355,7 @@ def _bwd_ran(ctx: JudgeContext) -> Verdict:
     return raised if raised is not None else Verdict.ok()
 
 
-BACKWARD = all_of(_bwd_ran, near_truth(*GRADS), _x_unchanged_by_bwd)
+BACKWARD = all_of(_bwd_ran, near_truth(*GRADS, every_grad=True), _x_unchanged_by_bwd)
 
 
 def _kernel_pair(name: str, weight: float, make, doc: str, **kw: Any) -> list[Case]:
