@@ -68,6 +68,32 @@ def _hypothesis_profiles() -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     _hypothesis_profiles()
+    torch_for_small_tests()
+
+
+_TORCH_THREADS: dict[str, int] = {}
+
+
+def torch_for_small_tests() -> None:
+    """Once torch is imported (a torch group's tests, or your module): eager torch without importing its compiler
+    (~1 s, exercises/feedback/fast_torch.py), on one thread for the session (restored at its end). The tests'
+    tensors are tiny: a second thread costs more in hand-offs than it saves, and on a busy machine far more
+    (the torch group's tests: a third less CPU on one thread). The numbers may differ from a two-thread run in
+    their last bits, as they may between two machines: every check has a tolerance for that (tests/data's
+    stored values are compared within one)."""
+    torch = sys.modules.get("torch")
+    if torch is None or "before" in _TORCH_THREADS:
+        return
+    from exercises.feedback.fast_torch import skip_compiler_marks
+
+    skip_compiler_marks()
+    _TORCH_THREADS["before"] = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "before" in _TORCH_THREADS:
+        sys.modules["torch"].set_num_threads(_TORCH_THREADS.pop("before"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -124,12 +150,7 @@ def _module(request: pytest.FixtureRequest, group: str) -> ModuleType:
     key = (_impl(request.config), group)
     if key not in _modules:
         _modules[key] = load_impl(*key)
-        if (
-            "torch" in sys.modules
-        ):  # a torch group: eager torch without importing its compiler (~1 s)
-            from exercises.feedback.fast_torch import skip_compiler_marks
-
-            skip_compiler_marks()
+        torch_for_small_tests()  # a torch group: torch is imported now
     return _modules[key]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import inspect
 import math
-import sys
 import textwrap
 from types import ModuleType
 from typing import Any
@@ -29,6 +28,7 @@ from exercises import lab_tools
 from exercises.feedback import fast_torch
 from exercises.feedback.checks import check_outputs, fail, sample_shape
 from exercises.feedback.stored import Spec, load
+from tests.plugin import torch_for_small_tests
 
 pytestmark = [
     pytest.mark.labs,
@@ -39,26 +39,12 @@ pytestmark = [
 _STUB_MESSAGES: dict[Any, str | None] = {}
 
 
-_THREADS: dict[str, int] = {}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _threads_restored():
-    """torch's thread count as this module found it, once its tests are done."""
-    yield
-    torch = sys.modules.get("torch")
-    if torch is not None and "before" in _THREADS:
-        torch.set_num_threads(_THREADS.pop("before"))
-
-
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """The labs' nets are tiny: torch on one thread, as lab_tools runs them. A second thread costs far more in
-    hand-offs than it saves (a 8-step training run: 3 ms on one thread, 160 ms on two of a busy machine)."""
-    torch = sys.modules.get("torch")  # never imported here: a stub-only run must not pay for it
-    if torch is not None:
-        _THREADS.setdefault("before", torch.get_num_threads())
-        torch.set_num_threads(1)
+    """The labs' nets are tiny: once torch is imported (by your module or when a lab first trains), the session
+    runs it on one thread, as lab_tools does (tests/plugin.py). A second thread costs far more in hand-offs than
+    it saves (a 8-step training run: 3 ms on one thread, 160 ms on two of a busy machine)."""
+    torch_for_small_tests()  # does nothing before torch is imported: a stub-only run must not pay for it
 
 
 def _stub_message(fn: Any) -> str | None:

@@ -4,7 +4,8 @@
   ``torch._dynamo``;
 - ``eager(optimizer)``: an optimizer whose step() calls torch's update directly (same numbers, no import);
 - ``eager_optimizers()``: the same for every optimizer built while the block runs (your own code builds it);
-- ``one_thread()``: torch on one thread while small networks train.
+- ``one_thread()``: torch on one thread while small networks train;
+- ``gradcheck(fn, inputs)``: torch.autograd.gradcheck without importing sympy (``concrete_shapes()``).
 
 Why: torch.optim wraps a few methods so that torch.compile never traces them, and that wrapper imports
 torch._dynamo -- about as long as importing torch itself -- the first time one is called, only to leave a mark
@@ -149,3 +150,72 @@ def backward(out: Any, grad: Any) -> None:
     exactly grad (the product's derivative is grad times the sum's 1), so every gradient is bit for bit the
     same."""
     (out * grad.detach()).sum().backward()
+
+
+_SHAPES = "torch.fx.experimental.symbolic_shapes"
+
+
+def _real_shapes() -> Any:
+    """torch's own symbolic-shapes module, imported now (the stand-in steps aside for good)."""
+    import importlib
+
+    if getattr(sys.modules.get(_SHAPES), "_normlab_stand_in", False):
+        del sys.modules[_SHAPES]
+    return importlib.import_module(_SHAPES)
+
+
+def _stand_in() -> Any:
+    """A module under torch's symbolic-shapes name with the two functions torch.autograd calls to compare a
+    gradient's shape with its output's: for plain ints and bools they are ``==`` and the bool itself, as in
+    torch's own module; anything else (a symbolic size, any other name) imports the real module and uses it."""
+    import types
+
+    module = types.ModuleType(_SHAPES)
+    module._normlab_stand_in = True
+
+    def sym_eq(x: Any, y: Any) -> Any:
+        if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
+            return len(x) == len(y) and all(sym_eq(a, b) for a, b in zip(x, y, strict=True))
+        if type(x) is int and type(y) is int:
+            return x == y
+        return _real_shapes().sym_eq(x, y)
+
+    def expect_true(a: Any, skip: int = 0) -> Any:
+        return a if type(a) is bool else _real_shapes().expect_true(a, skip)
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith(
+            "__"
+        ):  # what the import system asks of any module (__path__, ...): not a use
+            raise AttributeError(name)
+        return getattr(_real_shapes(), name)
+
+    module.sym_eq, module.expect_true, module.__getattr__ = sym_eq, expect_true, __getattr__
+    return module
+
+
+@contextlib.contextmanager
+def concrete_shapes() -> Iterator[None]:
+    """While the block runs, torch.autograd compares a given gradient's shape with its output's without
+    importing torch's symbolic-shape machinery (and sympy with it: about half a second). Tensors with plain
+    sizes get the same comparison (``==``); anything else, or any other use of that module, imports the real one.
+    Does nothing when the real module is already imported."""
+    if _SHAPES in sys.modules:
+        yield
+        return
+    module = _stand_in()
+    sys.modules[_SHAPES] = module
+    try:
+        yield
+    finally:
+        if sys.modules.get(_SHAPES) is module:
+            del sys.modules[_SHAPES]
+
+
+def gradcheck(fn: Any, inputs: Any, **kwargs: Any) -> bool:
+    """``torch.autograd.gradcheck(fn, inputs, **kwargs)``: the same check, the same result, under
+    :func:`concrete_shapes` (gradcheck hands torch.autograd gradient tensors of known shapes)."""
+    import torch
+
+    with concrete_shapes():
+        return torch.autograd.gradcheck(fn, inputs, **kwargs)
