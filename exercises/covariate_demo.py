@@ -147,7 +147,12 @@ def plot_activation_history(history: dict[str, dict[str, Any]]):
 
     variants = [v for v in ("plain", "layer_norm") if v in history]
     fig, axes = plt.subplots(
-        len(variants), 2, figsize=(11, 3.4 * len(variants)), squeeze=False, sharey="col"
+        len(variants),
+        2,
+        layout="constrained",
+        figsize=(11, 3.4 * len(variants)),
+        squeeze=False,
+        sharey="col",
     )
     titles = {"plain": "plain MLP", "layer_norm": "MLP with LayerNorm"}
     for row, variant in zip(axes, variants, strict=True):
@@ -169,7 +174,6 @@ def plot_activation_history(history: dict[str, dict[str, Any]]):
     axes[0, 1].legend(fontsize=6, ncol=2, loc="best")
     if len(variants) > 1:
         axes[1, 1].legend(fontsize=6, ncol=2, loc="best")
-    fig.tight_layout()
     return fig
 
 

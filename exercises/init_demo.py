@@ -111,7 +111,7 @@ def plot_activation_stds(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        fig, ax = plt.subplots(layout="constrained", figsize=(6.4, 4.0))
     else:
         fig = ax.figure
     for name, stds in results.items():
@@ -126,7 +126,6 @@ def plot_activation_stds(
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small")
-    fig.tight_layout()
     return fig
 
 

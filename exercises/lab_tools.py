@@ -395,7 +395,9 @@ def plot_distributions(m: dict[str, Any], bins: int = 50) -> Any:
         "beta": f"LN, beta={DIST_LAB['beta']:g}",
     }
     names = list(m["raw"])
-    fig, axes = plt.subplots(len(rows), len(names), figsize=(3.4 * len(names), 10), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), len(names), layout="constrained", figsize=(3.4 * len(names), 10), squeeze=False
+    )
     colours = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
     for i, (label, title) in enumerate(rows.items()):
         for j, name in enumerate(names):
@@ -405,7 +407,6 @@ def plot_distributions(m: dict[str, Any], bins: int = 50) -> Any:
             stats = m[label][name]
             ax.text(0.02, 0.95, "\n".join(f"{s} {stats.get(s, np.nan):.2f}" for s in _STATS),
                     transform=ax.transAxes, va="top", fontsize=7)  # fmt: skip
-    fig.tight_layout()
     return fig
 
 
@@ -473,7 +474,7 @@ def allowed_eps(m: dict[str, Any]) -> dict[str, Allowed]:
 def plot_eps(m: dict[str, Any]) -> Any:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    fig, ax = plt.subplots(layout="constrained", figsize=(6.5, 4.8))
     for std, values in m["curves"].items():
         (line,) = ax.loglog(m["eps"], values, marker="o", ms=3, label=f"rows of std {std:g}")
         bend = m["bends"][std]
@@ -483,7 +484,6 @@ def plot_eps(m: dict[str, Any]) -> Any:
     ax.set_ylabel("max |dL/dx|")
     ax.set_title(f"your loglog_slope past the bend: {m['slope']:.3g}")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -532,7 +532,7 @@ def allowed_init(m: dict[str, Any]) -> dict[str, Allowed]:
 def plot_init(m: dict[str, Any], window: int = INIT_LAB["window"]) -> Any:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.8))
+    fig, ax = plt.subplots(layout="constrained", figsize=(7, 4.8))
     for label, losses in m["curves"].items():
         (line,) = ax.plot(np.arange(len(losses)), losses, alpha=0.25)
         k = min(window, len(losses))
@@ -542,7 +542,6 @@ def plot_init(m: dict[str, Any], window: int = INIT_LAB["window"]) -> Any:
     ax.set_ylabel("loss (NLL)")
     ax.set_title("make_ln_net from five starts (faint: raw; solid: moving average)")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -682,12 +681,11 @@ def plot_timings(rows: list[dict[str, Any]]) -> Any:
     import matplotlib.pyplot as plt
 
     timed = [r for r in rows if r.get("median_ms")]
-    fig, ax = plt.subplots(figsize=(7, 0.5 * max(len(timed), 1) + 1.2))
+    fig, ax = plt.subplots(layout="constrained", figsize=(7, 0.5 * max(len(timed), 1) + 1.2))
     ax.barh([r["name"] for r in timed], [r["median_ms"] for r in timed], color="tab:blue")
     ax.set_xscale("log")
     ax.set_xlabel("median time per call (ms, log scale)")
     ax.invert_yaxis()
-    fig.tight_layout()
     return fig
 
 
@@ -749,7 +747,7 @@ def allowed_gradients(m: dict[str, Any]) -> dict[str, Allowed]:
 def plot_gradients(m: dict[str, Any]) -> Any:
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, layout="constrained", figsize=(11, 4.5), sharey=True)
     for label, norms in m["norms"].items():
         ax = axes[1] if label.endswith("+ln") else axes[0]
         ax.semilogy(np.arange(1, len(norms) + 1), norms, marker="o", ms=3, label=label)
@@ -758,7 +756,6 @@ def plot_gradients(m: dict[str, Any]) -> Any:
         ax.set_title(title)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("||dL/d(layer output)||")
-    fig.tight_layout()
     return fig
 
 
@@ -826,7 +823,12 @@ def plot_activations(m: dict[str, Any], bins: int = 60) -> Any:
     before, _ = m["outputs"]["without_ln"]
     layers = len(before)
     fig, axes = plt.subplots(
-        layers, 2, figsize=(9, 1.6 * max(layers, 1) + 1), squeeze=False, sharex="col"
+        layers,
+        2,
+        layout="constrained",
+        figsize=(9, 1.6 * max(layers, 1) + 1),
+        squeeze=False,
+        sharex="col",
     )
     for col, key in enumerate(("without_ln", "with_ln")):
         b, a = m["outputs"][key]
@@ -841,7 +843,6 @@ def plot_activations(m: dict[str, Any], bins: int = 60) -> Any:
             ax.set_ylabel(f"layer {i + 1}", fontsize=8)
         axes[0, col].set_title(key.replace("_", " ") + " (ReLU outputs)")
     axes[0, 0].legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -920,7 +921,11 @@ def plot_optimizers(m: dict[str, Any], labs: ModuleType | None = None, bins: int
     rows = [(name, [name]) for name in first if "weight" in name]
     rows.append(("all biases", [name for name in first if "bias" in name]))
     fig, axes = plt.subplots(
-        len(rows), len(runs), figsize=(4.2 * len(runs), 2.6 * len(rows)), squeeze=False
+        len(rows),
+        len(runs),
+        layout="constrained",
+        figsize=(4.2 * len(runs), 2.6 * len(rows)),
+        squeeze=False,
     )
     overlay = _overlay(labs)
     for i, (title, names) in enumerate(rows):
@@ -934,7 +939,6 @@ def plot_optimizers(m: dict[str, Any], labs: ModuleType | None = None, bins: int
         for j, run in enumerate(runs):
             overlay(histx, [np.histogram(v, bins=edges)[0] for v in values[run]], axes[i, j])
             axes[i, j].set_title(f"{run}: {title}", fontsize=9)
-    fig.tight_layout()
     return fig
 
 

@@ -195,6 +195,7 @@ def load_mnist(
     test_fraction: float = 0.1,
     seed: int = 0,
     path: str | os.PathLike[str] | None = None,
+    limit: int | None = None,
 ) -> tuple[DataLoader, DataLoader]:
     """(train_loader, test_loader) over the bundled MNIST digits, split 90/10 at random (seeded).
 
@@ -202,6 +203,7 @@ def load_mnist(
     train loader reshuffles every epoch from a generator seeded with ``seed`` and drops its last
     incomplete batch (as the lecture does); the test loader keeps its order and every sample
     (its last batch may be smaller). The same seed gives the same split and the same batch order.
+    ``limit``: only that many digits (mnist_subset's, drawn with ``seed``), for a quick experiment.
 
     Example:
         >>> train_loader, test_loader = load_mnist()
@@ -212,7 +214,10 @@ def load_mnist(
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-    images, labels = mnist_arrays(path)
+    if limit is None:
+        images, labels = mnist_arrays(path)
+    else:  # only those digits are parsed
+        images, labels = mnist_subset(limit, seed=seed, path=path)
     n = len(labels)
     n_test = round(n * test_fraction)
     if not 0 < n_test < n:

@@ -661,36 +661,51 @@ def test_training_takes_one_sgd_step_per_batch(small_run):
                 )
 
 
+MNIST_DIGITS, MNIST_EPOCHS = 2500, 4
+
+
 @pytest.fixture(scope="module")
 def mnist_run(hist):
-    """5 epochs of the MNIST lecture's training on the bundled MNIST: ~1.5 s on 2 cores (marked slow)."""
+    """The MNIST lecture's training (MNIST_FFN, batches of 32, lr 0.1) on 2,500 of the bundled digits (2,250 to
+    train on, 250 to test), 4 epochs: the reference reaches a test accuracy of 0.87 in ~0.5 s (seeds 0-3:
+    0.84-0.87, against 0.10 by chance). All 5,000 digits for 5 epochs, as the lecture's loop runs, take three
+    times as long to say the same thing."""
     from exercises.mnist import MNIST_FFN, load_mnist
 
-    train_loader, test_loader = load_mnist(batch_size=32, seed=0)
+    train_loader, test_loader = load_mnist(batch_size=32, seed=0, limit=MNIST_DIGITS)
     torch.manual_seed(0)
     model = MNIST_FFN()
     untrained = copy.deepcopy(model)
     with one_thread(), eager_optimizers():
         result = hist.train_and_track_weights(
-            model, train_loader, test_loader, num_epochs=5, lr=0.1
+            model, train_loader, test_loader, num_epochs=MNIST_EPOCHS, lr=0.1
         )
     return result, untrained
+
+
+_MNIST_CALL = (
+    f"train_and_track_weights(MNIST_FFN(), load_mnist(limit={MNIST_DIGITS}), "
+    f"num_epochs={MNIST_EPOCHS}, lr=0.1), seed 0"
+)
 
 
 @pytest.mark.slow
 def test_training_learns_mnist(mnist_run):
     (_, _, train_accs, test_accs), _ = mnist_run
-    call = "train_and_track_weights(MNIST_FFN(), load_mnist(), num_epochs=5, lr=0.1), seed 0"
     test_accs = np.asarray(test_accs, dtype=np.float64)
-    if test_accs.shape != (5,):
-        fail(call, f"test_accs should have shape (5,), got {test_accs.shape}", "shape")
-    if test_accs.max() > 1 or np.max(train_accs) > 1:
-        fail(call, "accuracies should be fractions in [0, 1]", "hist-acc-count")
-    if not test_accs[-1] >= 0.85:
+    if test_accs.shape != (MNIST_EPOCHS,):
         fail(
-            call,
-            f"after 5 epochs the test accuracy should reach 0.85 (the reference gets ~0.90), "
-            f"got {test_accs[-1]:.3f}",
+            _MNIST_CALL,
+            f"test_accs should have shape ({MNIST_EPOCHS},), got {test_accs.shape}",
+            "shape",
+        )
+    if test_accs.max() > 1 or np.max(train_accs) > 1:
+        fail(_MNIST_CALL, "accuracies should be fractions in [0, 1]", "hist-acc-count")
+    if not test_accs[-1] >= 0.8:
+        fail(
+            _MNIST_CALL,
+            f"after {MNIST_EPOCHS} epochs the test accuracy should reach 0.80 (the reference gets "
+            f"~0.87; chance is 0.10), got {test_accs[-1]:.3f}",
         )
 
 
@@ -698,11 +713,11 @@ def test_training_learns_mnist(mnist_run):
 def test_training_first_row_is_the_untrained_mnist_model(hist, mnist_run):
     (_, histy, _, _), untrained = mnist_run
     _, want = hist.get_weight_histogram(untrained)
-    if np.shape(histy) != (5, 100) or not np.array_equal(np.asarray(histy)[0], want):
+    if np.shape(histy) != (MNIST_EPOCHS, 100) or not np.array_equal(np.asarray(histy)[0], want):
         fail(
-            "train_and_track_weights(MNIST_FFN(), ..., num_epochs=5)",
-            "histy_epochs should have shape (5, 100) and its row 0 should be the untrained model's "
-            "histogram",
+            _MNIST_CALL,
+            f"histy_epochs should have shape ({MNIST_EPOCHS}, 100) and its row 0 should be the "
+            "untrained model's histogram",
             "hist-record-after-epoch",
         )
 

@@ -81,3 +81,20 @@ def test_mnist_loader_explains_a_missing_or_corrupt_file(tmp_path, monkeypatch):
     monkeypatch.setenv("NORMLAB_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(MNISTDataError, match="does not exist"):
         mnist_arrays()
+
+
+def test_mnist_loader_limit_takes_mnist_subsets_digits():
+    """load_mnist(limit=n): the n digits mnist_subset draws with the same seed, split and batched as the full
+    loader splits and batches all of them."""
+    from exercises.mnist import load_mnist, mnist_subset
+
+    train, test = load_mnist(batch_size=16, test_fraction=0.2, seed=3, limit=250)
+    assert (len(train.dataset), len(test.dataset)) == (200, 50)
+    images, labels = mnist_subset(250, seed=3)
+    order = np.random.default_rng(3).permutation(250)
+    x_test, y_test = test.dataset.tensors
+    assert np.array_equal(x_test.numpy(), images[order[:50]])
+    assert np.array_equal(y_test.numpy(), labels[order[:50]])
+    assert len(train) == 200 // 16  # the last incomplete batch dropped
+    with pytest.raises(ValueError, match="n must be between"):
+        load_mnist(limit=0)
