@@ -41,34 +41,7 @@ GROUPS = (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _hypothesis_profiles() -> None:
-    """Stable feedback for learners (derandomized), a wider search in CI (HYPOTHESIS_PROFILE=ci). Loaded once
-    collection is done, and only where a collected test module imported hypothesis: the other groups' runs
-    never pay for importing it."""
-    if "hypothesis" not in sys.modules:
-        return
-    from hypothesis import HealthCheck, settings
-
-    settings.register_profile(
-        "learner",
-        derandomize=True,
-        deadline=None,
-        max_examples=25,
-        print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    settings.register_profile(
-        "ci",
-        derandomize=False,
-        deadline=None,
-        max_examples=60,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "learner"))
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
-    _hypothesis_profiles()
     torch_for_small_tests()
 
 
@@ -111,7 +84,10 @@ _QUICK_EXIT: dict[str, object] = {}
 def pytest_unconfigure(config: pytest.Config) -> None:
     frame = sys._getframe()
     while frame is not None:
-        if frame.f_code.co_name.lstrip("_") == "console_main" and "_pytest" in frame.f_code.co_filename:
+        if (
+            frame.f_code.co_name.lstrip("_") == "console_main"
+            and "_pytest" in frame.f_code.co_filename
+        ):
             _QUICK_EXIT["command"] = True
         frame = frame.f_back
 

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+# Stable feedback for learners: 25 derandomized examples, the same ones on every run; a wider, random search in
+# CI (HYPOTHESIS_PROFILE=ci). Loaded here, on import, because @given takes the profile in force when a test is
+# decorated: every test module that searches imports this module first (and the groups that do not never
+# import hypothesis at all).
+settings.register_profile(
+    "learner",
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    derandomize=False,
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "learner"))
 
 
 @st.composite
