@@ -1,6 +1,7 @@
 """Learner feedback latency on a learner release: every group's public tests and the whole suite, median of N.
 
-    python benchmarks/feedback.py [--runs 5] [--vs REV] [--modes warm,nowrite] [--python PY] [--markdown]
+    python benchmarks/feedback.py [--runs 5] [--nowrite-runs N] [--vs REV] [--modes warm,nowrite] [--python PY]
+        [--markdown]
 
 What a learner runs, where a learner runs it: `grader release` writes the learner bundle (stubs, public tests,
 stored values, data, its own pyproject), so tests/kit/ is not collected and no instructor plugin is configured.
@@ -109,15 +110,22 @@ def run_once(python: str, tree: Path, command: list[str], mode: str) -> tuple[fl
 
 
 def measure(
-    python: str, bundles: dict[str, Path], modes: list[str], runs: int
+    python: str,
+    bundles: dict[str, Path],
+    modes: list[str],
+    runs: int,
+    runs_of: dict[str, int] | None = None,
 ) -> dict[tuple, list[float]]:
-    """{(bundle, tree, command, mode): [seconds]}. A warm run is preceded by one uncounted run of the same
-    command whenever its tree's caches were cleared (a nowrite run clears them) or never written."""
+    """{(bundle, tree, command, mode): [seconds]}: ``runs`` rounds, a mode in ``runs_of`` timed only in that
+    many of them. A warm run is preceded by one uncounted run of the same command whenever its tree's caches
+    were cleared (a nowrite run clears them) or never written."""
     configs = [(b, t, c) for b in bundles for t in ("correct", "stubs") for c in COMMANDS]
     warmed: set[tuple] = set()
     times: dict[tuple, list[float]] = {}
-    for _ in range(runs):
+    for k in range(runs):
         for mode in modes:
+            if k >= (runs_of or {}).get(mode, runs):
+                continue
             for b, t, c in configs:
                 tree = bundles[b] / t
                 if mode == "warm" and (b, t, c) not in warmed:
@@ -130,7 +138,9 @@ def measure(
     return times
 
 
-def table(times: dict[tuple, list[float]], bundles: list[str], modes: list[str], runs: int) -> str:
+def table(
+    times: dict[tuple, list[float]], bundles: list[str], modes: list[str], runs: dict[str, int]
+) -> str:
     after, before = "this", next((b for b in bundles if b != "this"), None)
     head = "| command | tree | goal |"
     rule = "|---|---|---:|"
@@ -161,8 +171,9 @@ def table(times: dict[tuple, list[float]], bundles: list[str], modes: list[str],
                 warm = statistics.median(times[(after, tree, c, "warm")])
                 row += " met |" if warm <= GOALS[c] else f" missed by {warm - GOALS[c]:.2f} s |"
             lines.append(row)
+    counts = ", ".join(f"{m} {runs[m]}" for m in modes)
     note = (
-        f"Median of {runs} interleaved runs, {os.cpu_count()} CPUs, on a learner release (`grader release`). "
+        f"Median of interleaved runs ({counts}), {os.cpu_count()} CPUs, on a learner release (`grader release`). "
         "warm: bytecode cached; nowrite: PYTHONDONTWRITEBYTECODE=1, the bundle's own modules compiled every run."
     )
     return note + "\n\n" + "\n".join(lines)
@@ -173,6 +184,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--vs", metavar="REV", help="also time a release of this git revision")
     parser.add_argument("--modes", default="warm,nowrite", help="warm, nowrite or both")
+    parser.add_argument(
+        "--nowrite-runs",
+        type=int,
+        metavar="N",
+        help="time the nowrite mode in only the first N rounds (default: every round)",
+    )
     parser.add_argument("--python", default=sys.executable, help="the interpreter a learner runs")
     parser.add_argument("--markdown", action="store_true", help="print the markdown table only")
     args = parser.parse_args()
@@ -182,8 +199,11 @@ def main() -> int:
         bundles = {"this": release(None, work, sys.executable)}
         if args.vs:
             bundles[args.vs] = release(args.vs, work, sys.executable)
-        times = measure(args.python, bundles, modes, args.runs)
-        text = table(times, list(bundles), modes, args.runs)
+        runs_of = {m: args.runs for m in modes}
+        if args.nowrite_runs is not None and "nowrite" in runs_of:
+            runs_of["nowrite"] = min(args.runs, args.nowrite_runs)
+        times = measure(args.python, bundles, modes, args.runs, runs_of)
+        text = table(times, list(bundles), modes, runs_of)
         print(text if args.markdown else text + f"\n\n(interpreter: {args.python})")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -45,6 +45,19 @@ def test_the_table_shows_medians_ratios_and_verdicts(bench):
         for command in bench.COMMANDS:
             times[("this", tree, command, "warm")] = [1.0, 3.0, 1.5]
             times[("old", tree, command, "warm")] = [3.0, 3.0, 3.0]
-    text = bench.table(times, ["this", "old"], ["warm"], 3)
+    text = bench.table(times, ["this", "old"], ["warm"], {"warm": 3})
     assert "| `pytest -q -m labs` | correct | <= 2 s | 3.00 | 1.50 | 0.50 | met |" in text
     assert "| `pytest -q` | stubs | <= 5 s | 3.00 | 1.50 | 0.50 | met |" in text
+    assert "Median of interleaved runs (warm 3)" in text
+
+
+def test_a_mode_can_be_timed_in_fewer_rounds(bench, monkeypatch, tmp_path):
+    """--nowrite-runs N: the nowrite mode in the first N rounds only, the warm mode in every round."""
+    calls = []
+    monkeypatch.setattr(
+        bench, "run_once", lambda python, tree, command, mode: calls.append(mode) or (1.0, 0)
+    )
+    times = bench.measure("python", {"this": tmp_path}, ["warm", "nowrite"], 3, {"nowrite": 1})
+    configs = 2 * len(bench.COMMANDS)
+    assert all(len(times[k]) == (3 if k[3] == "warm" else 1) for k in times)
+    assert calls.count("nowrite") == configs
