@@ -1,8 +1,8 @@
 """`python -m grader audit [--group G] [--seeds K] [--goal P] [--timeout S] [--show N] [--op OP]
-[--false-fail-seeds N]`: the mutation audit of the hidden suite (grader/authoring/audit.py): the kill rate of the
-automatic AST mutants of solutions/ per group and per operator, the survivors as diffs; exit 1 when a group is
-below --goal. With --false-fail-seeds N: the hidden suite on the references and every correct variant with N
-seeds instead; exit 1 on any failure.
+[--false-fail-seeds N] [--no-mutants] [--jobs J]`: the audit of the hidden suite (grader/authoring/audit.py), per
+group: the kill rate of the automatic AST mutants of solutions/ (per operator, the survivors as diffs) and the
+false fails of the hidden suite on the reference and every correct variant under grader/variants/ with N seeds;
+exit 1 when a group is below --goal or on any false fail. With --no-mutants: the false-fail check alone.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=float,
         default=d["timeout"],
-        help="seconds per mutant before it counts as killed (default %(default)s)",
+        help="seconds for a mutant's hidden suite before it counts as killed (default %(default)s)",
     )
     parser.add_argument(
         "--show", type=int, default=d["show"], help="surviving diffs to print per group"
@@ -47,8 +47,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=d["false_fail_seeds"],
         metavar="N",
-        help="instead of mutants: run the hidden suite on the references and every correct variant under "
-        "grader/variants/ with N seeds; any failure is a false fail (exit 1)",
+        help="seeds of the false-fail check: the hidden suite on the reference and every correct variant under "
+        "grader/variants/; any failure is a false fail (exit 1). 0: no check (default %(default)s)",
+    )
+    parser.add_argument(
+        "--no-mutants",
+        dest="mutants",
+        action="store_false",
+        help="the false-fail check alone, no mutation audit",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=d["jobs"],
+        metavar="J",
+        help="mutants judged side by side, each in its own process (default: the usable cores)",
     )
 
 
@@ -59,8 +72,10 @@ def main(
     goal: float = 95.0,
     timeout: float = 20.0,
     show: int = 20,
-    false_fail_seeds: int = 0,
+    false_fail_seeds: int = 3,
+    mutants: bool = True,
     op: str | None = None,
+    jobs: int | None = None,
 ) -> int:
     from grader.authoring.audit import run
 
@@ -71,5 +86,7 @@ def main(
         timeout=timeout,
         show=show,
         false_fail_seeds=false_fail_seeds,
+        mutants=mutants,
         op=op,
+        jobs=jobs,
     )
