@@ -194,7 +194,7 @@ def test_a_false_fail_makes_the_audit_exit_non_zero(monkeypatch, capsys):
 
 
 def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
-    from grader.authoring.audit import freed_spans, freedom_of
+    from grader.authoring.audit import GroupAudit, _sort_mutants, freed_spans, freedom_of
     from grader.judging import cases
     from grader.judging.cases import Freedom
 
@@ -207,9 +207,21 @@ def test_contract_freedoms_match_only_the_freed_spots(monkeypatch):
     }
     figsize = [k for k, f in by_spot.items() if f is not None and f.where == "figsize="]
     assert figsize, "the heatmap's figsize=(8, 4) constants are a freedom"
+    # the extent is free within data units (issue 25: the lecture labels the bin centres), nothing beside it
     extent = [m for m in generate(source) if "extent=(1, counts.shape[0]" in m.source]
     assert extent
-    assert all(freedom_of(m, freed) is None for m in extent), "the extent is checked, not free"
+    assert all(freedom_of(m, freed).where == "extent=" for m in extent)
+    guard = [m for m in generate(source) if "if len(histx) >= 1 else 0.5" in m.source]
+    assert guard
+    assert all(freedom_of(m, freed) is None for m in guard), "next to a freed spot, not in it"
+    # a freed spot holds no gap: a mutant there that the suite kills (the weight axis starting at half a bin,
+    # not near the weights) stays killed
+    wrong = [m for m in generate(source) if "extent=(0, counts.shape[0], half," in m.source]
+    assert wrong
+    audit = GroupAudit("histograms", source)
+    _sort_mutants(audit, wrong, [{"verdict": "killed"}] * len(wrong), freed)
+    assert audit.killed == wrong
+    assert not audit.by_contract
 
     stale = [Freedom("plot_histogram_heatmap", "no_such_keyword=", "stale")]
     monkeypatch.setattr(cases, "load_freedoms", lambda group: stale)
