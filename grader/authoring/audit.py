@@ -63,12 +63,16 @@ def run(
     mutants: bool = True,
     op: str | None = None,
     jobs: int | None = None,
+    markdown: bool = False,
 ) -> int:
     """The audit of ``group`` (every group by default), printed: the mutation audit (unless ``mutants`` is
-    False) and the false-fail check with ``false_fail_seeds`` seeds. 0 when every group's kill rate reaches
-    ``goal`` % and no correct implementation failed a case."""
+    False) and the false-fail check with ``false_fail_seeds`` seeds, each group's details then one table. 0 when
+    every group's kill rate reaches ``goal`` % and no correct implementation failed a case. ``markdown``: the
+    details in a fenced text block, so that the output pastes into a Markdown file as it is."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    audits = []
+    start, audits = time.perf_counter(), []
+    if markdown:
+        print("```text", end="")
     for g in [group] if group else GROUPS:
         if not reference_file(g).exists() or not hidden_file(g).exists():
             continue
@@ -83,7 +87,14 @@ def run(
         )
         _print_group(audit, show)
         audits.append(audit)
+    if markdown:
+        print("```")
     print(_table(audits, mutants))
+    print(
+        f"\n{len(audits)} group(s) in {time.perf_counter() - start:.0f} s, {jobs or _cores()} jobs; equivalence "
+        f"on {seeds} input draws a case, false fails over {false_fail_seeds} seeds"
+        + ("" if mutants else " (no mutants)")
+    )
     return exit_code(audits, goal if mutants else 0.0)
 
 
@@ -304,8 +315,10 @@ def _print_false_fails(audit: GroupAudit) -> None:
 
 
 def _table(audits: list[GroupAudit], mutants: bool = True) -> str:
+    """Per group: the mutants by verdict and the kill rate (killed / (killed + survived)), beside the false
+    fails of the correct implementations."""
     lines = [
-        "\n| group | mutants | killed | non-equivalent | equivalent | equivalent by contract | kill rate "
+        "\n| group | mutants | killed | survived | equivalent | equivalent by contract | kill rate "
         "| correct implementations | false-fail seeds | case runs | false fails | seconds |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -313,7 +326,7 @@ def _table(audits: list[GroupAudit], mutants: bool = True) -> str:
         seeds = a.implementations[0].seeds if a.implementations else 0
         rate = f"{a.rate:.1f} %" if mutants else "-"
         lines.append(
-            f"| {a.group} | {len(a.details)} | {a.caught} | {a.non_equivalent} | {len(a.equivalent)} | "
+            f"| {a.group} | {len(a.details)} | {a.caught} | {len(a.survived)} | {len(a.equivalent)} | "
             f"{len(a.by_contract)} | {rate} | {len(a.implementations)} | {seeds} | "
             f"{a.false_fail_runs} | {a.false_fails} | {a.seconds:.0f} |"
         )

@@ -47,6 +47,22 @@ def test_audit_kills_the_numpy_groups_mutants(capsys):
     assert "false fails 0 in" in out  # beside the kill rate
 
 
+def test_markdown_output_fences_the_details_and_keeps_the_table(capsys):
+    """--markdown (benchmarks/run_all.py pastes it into RESULTS.md): the per-group details in one text fence,
+    then the table with kill rate and false fails side by side, as Markdown."""
+    from grader.verbs.audit import main
+
+    assert main(group="layer_norm", seeds=1, false_fail_seeds=1, op="sqrt", markdown=True) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("```text\n== layer_norm: killed ")
+    details, table = out.split("```\n\n", 1)
+    assert details.count("```") == 1
+    header = table.splitlines()[0]
+    for column in ("survived", "kill rate", "false fails", "seconds"):
+        assert f"| {column} |" in header
+    assert "| layer_norm | " in table
+
+
 def test_ignored_operator_replaces_a_parameter_by_its_default_or_drops_it_at_a_call():
     source = (
         "def helper(x, k=2):\n    return x * k\n\n"
