@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -259,7 +260,9 @@ def generate(source: str) -> list[AstMutant]:
     for op, description, node, apply in [*_sites(tree, spans), *_argument_sites(tree, spans)]:
         try:
             text = module.mutated(node, apply)
-            compile(text, "<mutant>", "exec")
+            with warnings.catch_warnings():  # a mutant calling None: its SyntaxWarning is no news
+                warnings.simplefilter("ignore", SyntaxWarning)
+                compile(text, "<mutant>", "exec")
         except (SyntaxError, ValueError, TypeError, AttributeError):
             continue
         if text in seen:
