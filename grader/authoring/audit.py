@@ -92,7 +92,7 @@ def run(
     print(_table(audits, mutants))
     print(
         f"\n{len(audits)} group(s) in {time.perf_counter() - start:.0f} s, {jobs or _cores()} jobs; equivalence "
-        f"on {seeds} input draws a case, false fails over {false_fail_seeds} seeds"
+        f"on {seeds} input draws a case, false-fail seeds {false_fail_seeds}"
         + ("" if mutants else " (no mutants)")
     )
     return exit_code(audits, goal if mutants else 0.0)
