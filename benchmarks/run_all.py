@@ -11,8 +11,13 @@ Runs, in order, each as its own process, and pastes what each printed (no number
   benchmarks/dask_overhead.py the same class with --executor dask (LocalCluster) vs local, and trivial tasks/s
   benchmarks/hung_function.py what one function that never returns costs (seconds, and the points kept)
   benchmarks/bench_report.py  report.html for a 2,000-learner class: size, and headless Chromium's render time
+  python -m grader audit      grading validity, all six groups: the mutation kill rate beside the false fails of
+                              the references and every correct variant, seconds per group (--markdown: details
+                              fenced, then the table; exit 1, shown, when a group is below 95 % or fails a
+                              correct answer)
 The GPU rows are skipped without CUDA and the nbgrader column without nbgrader, each with the reason printed.
---quick runs CI-sized versions (fewer runs, smaller shapes and classes).
+--quick runs CI-sized versions (fewer runs, smaller shapes and classes; the audit with 2 equivalence draws and
+1 false-fail seed, every mutant still judged).
 """
 
 from __future__ import annotations
@@ -126,6 +131,17 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
                 "--markdown",
             ],
         ),
+        (
+            "Grading validity: mutation kill rate and false fails per group",
+            [
+                py,
+                "-m",
+                "grader",
+                "audit",
+                "--markdown",
+                *(["--seeds", "2", "--false-fail-seeds", "1"] if quick else []),
+            ],
+        ),
     ]
 
 
@@ -152,7 +168,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list of step numbers to run (1-5); default all. The other steps' sections of an existing "
+        help="comma list of step numbers to run (1-8, in the order of the docstring's list); default all. The other steps' sections of an existing "
         "--out file are kept as they are (each section says when it ran)",
     )
     args = parser.parse_args()

@@ -15,7 +15,7 @@ VERBS: dict[str, str] = {
     "release": "build the student bundle (no solutions or hidden tests) and run the leak check",
     "nbgrader": "generate an nbgrader course directory from the kit",
     "gradescope": "build a Gradescope autograder.zip",
-    "audit": "mutation audit of the hidden suite: kill rate per group, surviving diffs",
+    "audit": "audit the hidden suite: mutant kill rate and false fails on correct variants, per group",
     "report": "rebuild a graded class's report.html, cases.csv and misconceptions.csv",
 }
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -216,21 +217,52 @@ def _locate(tree: ast.AST, index: int) -> tuple[ast.AST, Callable]:
     return target, lambda new: None
 
 
+class _Module:
+    """A module's source as ast.unparse writes it, one top-level statement at a time: a mutant copies and
+    unparses only the statement it changes (the whole module's deepcopy and unparse per mutant dominated)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        first = tree.body[0]
+        self.head = ast.unparse(ast.Module([first], []))
+        self.chunks = [self.head] + [self._chunk(st) for st in tree.body[1:]]
+        self.where: dict[int, tuple[int, int]] = {}  # id(node) -> (statement, index in its walk)
+        for i, statement in enumerate(tree.body):
+            for k, node in enumerate(ast.walk(ast.Module([statement], []))):
+                self.where.setdefault(id(node), (i, k))
+
+    def _chunk(self, statement: ast.stmt) -> str:
+        """What ast.unparse writes for ``statement`` after the first one (a blank line before a def, ...)."""
+        return ast.unparse(ast.Module([self.tree.body[0], statement], []))[len(self.head) :]
+
+    def mutated(self, node: ast.AST, apply: Callable) -> str:
+        """The module's text with ``apply`` done on a copy of ``node`` (as ast.unparse of a mutated copy of the
+        whole module writes it)."""
+        i, k = self.where[id(node)]
+        holder = ast.Module([copy.deepcopy(self.tree.body[i])], [])
+        target, parent_fix = _locate(holder, k)
+        apply(target, parent_fix)
+        ast.fix_missing_locations(holder)
+        if i == 0:
+            return ast.unparse(ast.Module([*holder.body, *self.tree.body[1:]], []))
+        chunk = "".join(self._chunk(st) for st in holder.body)
+        return "".join([*self.chunks[:i], chunk, *self.chunks[i + 1 :]])
+
+
 def generate(source: str) -> list[AstMutant]:
     """Every single-site mutant of the solution regions of ``source`` (deduplicated by resulting source)."""
     tree = ast.parse(source)
     spans = [(b + 1, e + 1) for b, e, _, _ in regions(source)]
-    index_of = {id(n): i for i, n in enumerate(ast.walk(tree))}
-    original = ast.unparse(tree)
+    module = _Module(tree)
+    original = "".join(module.chunks)
     seen: set[str] = {original}
     out: list[AstMutant] = []
     for op, description, node, apply in [*_sites(tree, spans), *_argument_sites(tree, spans)]:
-        mutated = copy.deepcopy(tree)
-        target, parent_fix = _locate(mutated, index_of[id(node)])
-        apply(target, parent_fix)
         try:
-            text = ast.unparse(ast.fix_missing_locations(mutated))
-            compile(text, "<mutant>", "exec")
+            text = module.mutated(node, apply)
+            with warnings.catch_warnings():  # a mutant calling None: its SyntaxWarning is no news
+                warnings.simplefilter("ignore", SyntaxWarning)
+                compile(text, "<mutant>", "exec")
         except (SyntaxError, ValueError, TypeError, AttributeError):
             continue
         if text in seen:

@@ -789,6 +789,14 @@ CASES = [
 
 # What the docstrings leave free on purpose: `grader audit` counts a surviving mutant there as equivalent by
 # contract (grader/judging/cases.py Freedom), not as a gap of the cases above.
+# The heatmap's extent: the docstring asks for axes in data units, not one labelling (issue 25: the lecture labels
+# the bin centres); judge_heatmap accepts each end within one bin width and one epoch (heatmap_axes_problem).
+_DATA_UNITS = (
+    "'The axes must be in data units: the weight axis labelled in weight values (from about histx[0] to "
+    "about histx[-1]: the bin centres, as the lecture's extent does, or the bins' edges), the epoch axis in "
+    "epochs (from about 0 to about the number of epochs ...)': any labelling within one bin width and one "
+    "epoch of those"
+)
 FREEDOMS = [
     Freedom(
         "plot_histogram_overlay",
@@ -804,6 +812,12 @@ FREEDOMS = [
         "plot_histogram_heatmap",
         "norm=",
         "'The colour scale is yours to choose (linear, PowerNorm, log)'; PowerNorm(0.4) is 'Optional'",
+    ),
+    Freedom("plot_histogram_heatmap", "extent=", _DATA_UNITS),
+    Freedom(
+        "plot_histogram_heatmap",
+        "(histx[1] - histx[0]) / 2",
+        _DATA_UNITS + " (the half bin that puts the image's ends on the bins' edges)",
     ),
     Freedom(
         "activation_stats",

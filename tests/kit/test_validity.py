@@ -1,8 +1,18 @@
 """Grading validity (kit): correct answers always get full marks, malformed answers always get a clear failure.
 
-- False-fail guard: the hidden suite on the references and on every correct variant under grader/variants/,
-  with NORMLAB_FALSE_FAIL_SEEDS seeds (default 50 in CI; `python -m grader audit --false-fail-seeds 1000` is the
-  full run) -- never a failure.
+- False-fail gate (CI's): the hidden suite on the reference and on every correct variant under grader/variants/
+  (lecture and blind variants among them), through the audit's false-fail check (grader/authoring/audit.py
+  false_fails: each group in a fresh interpreter, one forked child per seed, every CPU hidden case judged by its
+  judge as grading judges it); one failed case run of one correct implementation fails the test, so CI.
+  Seeds: 30 per group (NORMLAB_FALSE_FAIL_SEEDS=N sets every group). Why 30: each seed draws new inputs for every
+  hidden case and judges every implementation on them, so a check stricter than the docstring for some style
+  (the heatmap extent of issue 25 failed every draw) fails on the first seed, and a false fail that strikes at
+  least one input draw in ten of some case slips through all 30 with probability 0.9 ** 30 < 5 %. Rarer ones
+  (the float32 dx of seed 798, found by the 1,000-seed run) are the full run's, by hand, not in CI:
+  `python -m grader audit --no-mutants --false-fail-seeds 1000` (misses a false fail of one draw in 333 with
+  probability < 5 %; about 1 1/2 hours on 2 cores). Cost in CI: about 2 1/2 minutes for the six groups on 2
+  quiet cores (layer_norm_triton 83 s, labs 41 s: Triton's interpreter, small trainings), growing with every
+  variant added.
 - Fuzzed judge: learner outputs replaced by NaN/inf, wrong shapes, wrong dtypes, lists, None, strings -- each a
   failed verdict with a reason, never an exception in the parent.
 """
@@ -22,11 +32,8 @@ from grader.judging.cases import load_cases
 pytestmark = pytest.mark.kit
 
 PRESENT = [g for g in GROUPS if (ROOT / "grader" / "hidden" / f"{g}.py").exists()]
-# CI's fast mode: 50 seeds per group, but 10 for histograms, whose cases each train small models (~4 s a seed per
-# implementation on 2 cores). NORMLAB_FALSE_FAIL_SEEDS=N sets every group; the full run is
-# `python -m grader audit --false-fail-seeds 1000`.
-CI_SEEDS = {"histograms": 10, "labs": 10}  # labs: 15 cases, two train small nets
-SEEDS = os.environ.get("NORMLAB_FALSE_FAIL_SEEDS")
+CI_SEEDS = 30  # per group: why this number, and the full run, in the module docstring
+SEEDS = int(os.environ.get("NORMLAB_FALSE_FAIL_SEEDS") or CI_SEEDS)
 
 
 @pytest.mark.slow
@@ -37,7 +44,7 @@ def test_hidden_suite_never_fails_a_correct_implementation(group, capsys):
     assert len(correct_implementations(group)) >= 2, (
         f"{group}: no correct variant under grader/variants/"
     )
-    code = false_fails(group, int(SEEDS) if SEEDS else CI_SEEDS.get(group, 50))
+    code = false_fails(group, SEEDS)
     out = capsys.readouterr()
     assert code == 0, out.out + out.err
 
