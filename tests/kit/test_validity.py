@@ -77,6 +77,42 @@ def test_a_float32_dx_through_a_nearly_constant_sample_is_not_a_false_fail(impl)
     assert not case_verdict(group, case, inputs, wrong, hints=False).passed
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "variant", [p.stem for p in sorted((ROOT / "grader" / "variants").glob("*.py"))]
+)
+def test_every_variant_passes_the_public_tests(variant, tmp_path):
+    """The other side of the gate: a correct answer in another style (the lectures' own code, the blind ones)
+    passes `pytest -m <group>` as the learner runs it, as it gets full marks from the hidden suite."""
+    import shutil
+    import subprocess
+    import sys
+
+    from grader.kit import variant_group
+
+    group = variant_group(variant)
+    shutil.copy(ROOT / "grader" / "variants" / f"{variant}.py", tmp_path / f"{group}.py")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            group,
+            f"--impl={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
 def test_every_group_has_a_stylistically_different_variant():
     from grader.kit import variant_group
 
