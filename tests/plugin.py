@@ -81,10 +81,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # --- a quick exit once torch is imported ------------------------------------------------------------------
 # After the last line of the report, Python tears down every module one by one before the process ends; with
 # torch's ~2,000 modules that is 0.3-0.5 s of every torch group's run, spent on nothing. When pytest runs as a
-# command (`pytest`, `python -m pytest`), its session is over and torch is imported, the process ends as soon
-# as every exit handler has run (this one is registered first, so it runs last: coverage and the like still
-# save their data), with pytest's own exit status. Run through pytest.main() (a notebook, another program),
-# nothing changes.
+# command (`pytest`, `python -m pytest`), its session is over and torch is imported, the process ends once the
+# exit handlers have run, with pytest's own exit status: the ones registered after this plugin was loaded run
+# before this one, as usual; of those registered before it, logging's and weakref.finalize's are run here.
+# Under coverage (`coverage run -m pytest`, whose handler saves its data), and through pytest.main() (a
+# notebook, another program), the process ends the usual way.
 _QUICK_EXIT: dict[str, object] = {}
 
 
@@ -103,6 +104,13 @@ def _quick_exit() -> None:
     session = _QUICK_EXIT.get("session")
     if session is None or not _QUICK_EXIT.get("command") or "torch" not in sys.modules:
         return
+    if "coverage" in sys.modules:
+        return
+    import weakref
+
+    weakref.finalize._exitfunc()  # finalizers due at exit (temporary directories, ...)
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()
