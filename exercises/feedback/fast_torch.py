@@ -144,12 +144,11 @@ def eager_optimizers() -> Iterator[None]:
 
 
 def backward(out: Any, grad: Any) -> None:
-    """``out.backward(grad)``, the same gradients, without importing torch's symbolic-shape machinery: given a
-    gradient tensor, torch.autograd checks its shape through torch.fx.experimental.symbolic_shapes, which
-    imports sympy (about half a second). Backpropagating the scalar sum(out * grad) hands every element of out
-    exactly grad (the product's derivative is grad times the sum's 1), so every gradient is bit for bit the
-    same."""
-    (out * grad.detach()).sum().backward()
+    """``out.backward(grad)`` itself, without importing torch's symbolic-shape machinery (and sympy with it):
+    handed a gradient tensor, torch.autograd checks its shape through that module; :func:`concrete_shapes`
+    answers for plain sizes."""
+    with concrete_shapes():
+        out.backward(grad)
 
 
 _SHAPES = "torch.fx.experimental.symbolic_shapes"
