@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from exercises.mnist import mnist_arrays
+from exercises.mnist import mnist_arrays, mnist_subset
 
 __all__ = ["covariate_shift", "deep_mlp", "learner_layer_norm", "plot_activation_history"]
 
@@ -90,6 +90,7 @@ def covariate_shift(
     seed: int = 0,
     hist: ModuleType | None = None,
     layer_norm_cls: type[nn.Module] | None = None,
+    digits: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Train deep_mlp plain and with LayerNorm; every ``every`` steps, record activation_stats.
 
@@ -99,10 +100,14 @@ def covariate_shift(
       "mean" and "std" (T, L) arrays: activation_stats on one fixed batch of 512 digits.
     ``hist`` is the module whose activation_stats is used (default: your exercises.histograms);
     ``layer_norm_cls`` the LayerNorm class (default: yours, see learner_layer_norm).
+    ``digits``: train and measure on only that many of the bundled digits (mnist_subset's, drawn with
+    ``seed``; at least 512, the measured batch) for a quick run; default all 5,000.
     """
     hist = hist or importlib.import_module("exercises.histograms")
     layer_norm_cls = layer_norm_cls or learner_layer_norm()
-    images, labels = mnist_arrays()
+    if digits is not None and digits < 512:
+        raise ValueError(f"digits must be at least 512 (the measured batch), got {digits}")
+    images, labels = mnist_arrays() if digits is None else mnist_subset(digits, seed=seed)
     X, y = torch.from_numpy(images), torch.from_numpy(labels)
     probe = X[np.random.default_rng(seed).choice(len(X), 512, replace=False)]
     results: dict[str, dict[str, Any]] = {}

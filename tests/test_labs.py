@@ -14,10 +14,7 @@ Never by timings.
 
 from __future__ import annotations
 
-import ast
-import inspect
 import math
-import textwrap
 from types import ModuleType
 from typing import Any
 
@@ -28,15 +25,12 @@ from exercises import lab_tools
 from exercises.feedback import fast_torch
 from exercises.feedback.checks import check_outputs, fail, sample_shape
 from exercises.feedback.stored import Spec, load
-from tests.plugin import torch_for_small_tests
+from tests.plugin import started, torch_for_small_tests
 
 pytestmark = [
     pytest.mark.labs,
     pytest.mark.filterwarnings("ignore:Full backward hook is firing"),
 ]
-
-
-_STUB_MESSAGES: dict[Any, str | None] = {}
 
 
 @pytest.fixture(autouse=True)
@@ -45,45 +39,6 @@ def _one_torch_thread():
     runs it on one thread, as lab_tools does (tests/plugin.py). A second thread costs far more in hand-offs than
     it saves (a 8-step training run: 3 ms on one thread, 160 ms on two of a busy machine)."""
     torch_for_small_tests()  # does nothing before torch is imported: a stub-only run must not pay for it
-
-
-def _stub_message(fn: Any) -> str | None:
-    """The stub's message when ``fn`` is still the generated stub (its body one raise), else None."""
-    code = getattr(fn, "__code__", None)
-    if code is None or not any(
-        isinstance(c, str) and c.startswith("Exercise ") for c in code.co_consts
-    ):
-        return None  # no stub message in its code: written (parsing it would cost a compile)
-    if code not in _STUB_MESSAGES:
-        _STUB_MESSAGES[code] = _parsed_stub_message(fn)
-    return _STUB_MESSAGES[code]
-
-
-def _parsed_stub_message(fn: Any) -> str | None:
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    body = tree.body[0].body if tree.body and hasattr(tree.body[0], "body") else []
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]
-    if len(body) == 1 and isinstance(body[0], ast.Raise) and isinstance(body[0].exc, ast.Call):
-        args = body[0].exc.args
-        if (
-            args
-            and isinstance(args[0], ast.Constant)
-            and str(args[0].value).startswith("Exercise ")
-        ):
-            return str(args[0].value)
-    return None
-
-
-def _started(labs: ModuleType, *names: str) -> None:
-    """NOT IMPLEMENTED YET for the first of ``names`` that is still a stub, before any input is built."""
-    for name in names:
-        message = _stub_message(getattr(labs, name))
-        if message:
-            raise NotImplementedError(message)
 
 
 # --- stored cases ----------------------------------------------------------------------------------
@@ -206,7 +161,7 @@ def _sgd(model, lr: float) -> Any:
 
 
 def run_train(m, x, y, num_steps, lr) -> dict:
-    _started(m, "train_losses")
+    started(m, "train_losses")
     model = kit_net(x.shape[1])
     losses = m.train_losses(model, _loader(x, y), _sgd(model, float(lr)), int(num_steps))
     return {"losses": np.asarray(losses, dtype=np.float64)}
@@ -231,7 +186,7 @@ def run_rows_loop(m, x, gamma, beta) -> dict:
 
 
 def run_torch_ops(m, x, gamma, beta) -> dict:
-    _started(m, "layer_norm_torch_ops")
+    started(m, "layer_norm_torch_ops")
     import torch
 
     t = [torch.from_numpy(np.asarray(a)) for a in (x, gamma, beta)]
@@ -247,7 +202,7 @@ def _net_batch_inputs() -> dict:
 
 
 def run_grad_norms(m, x, y) -> dict:
-    _started(m, "grad_norms_per_layer")
+    started(m, "grad_norms_per_layer")
     import torch
 
     got = m.grad_norms_per_layer(kit_deep_net(), torch.from_numpy(x), torch.from_numpy(y))
@@ -263,7 +218,7 @@ def run_growth(m, values) -> dict:
 
 
 def run_outputs(m, x, y) -> dict:
-    _started(m, "layer_outputs")
+    started(m, "layer_outputs")
     import torch
 
     got = list(m.layer_outputs(kit_deep_net(1), torch.from_numpy(x)))
@@ -275,7 +230,7 @@ def _snapshot_inputs() -> dict:
 
 
 def run_snapshots(m, x, y, num_steps, lr, every) -> dict:
-    _started(m, "train_and_snapshot")
+    started(m, "train_and_snapshot")
     model = kit_net(x.shape[1], seed=2)
     opt = _sgd(model, float(lr))
     got = m.train_and_snapshot(model, _loader(x, y), opt, int(num_steps), int(every))
@@ -396,7 +351,7 @@ def test_answer_agrees_with_what_your_functions_measure(labs, experiments, lab):
         allowed = lab_tools.allowed_efficiency(answer)
         hint = "labs-speedup-inverted"
     else:
-        _started(labs, *USES[lab])
+        started(labs, *USES[lab])
         allowed = getattr(lab_tools, f"allowed_{lab}")(experiments.get(lab))
         hint = "labs-answer-vs-measurement"
     unusable = [k for k, a in allowed.items() if a.choices is not None and not a.choices]
@@ -508,7 +463,7 @@ def test_normalize_does_not_modify_x(labs):
 )
 def test_the_eps_argument_is_used(labs, name):
     """Rows of small variance (1e-4) with eps = 1e-4: a result that depends on which eps was used."""
-    _started(labs, name)
+    started(labs, name)
     import torch
     from torch.nn import functional as F
 
@@ -555,7 +510,7 @@ def test_max_grad_matches_stored_values(labs, stored):
 
 def test_max_grad_is_the_input_gradient_of_layer_norm(labs):
     """torch autograd through F.layer_norm (float64) as an independent oracle."""
-    _started(labs, "max_grad_vs_eps")
+    started(labs, "max_grad_vs_eps")
     import torch
     from torch.nn import functional as F
 
@@ -643,7 +598,7 @@ def test_make_ln_net_starts_its_layer_norm_at_gamma_and_beta(labs, gamma, beta):
 
 
 def test_make_ln_net_same_seed_differs_only_in_gamma_and_beta(labs):
-    _started(labs, "make_ln_net")
+    started(labs, "make_ln_net")
     import torch
 
     a = labs.make_ln_net(0.1, 0.0, in_features=20, seed=3)
@@ -658,7 +613,7 @@ def test_make_ln_net_same_seed_differs_only_in_gamma_and_beta(labs):
 
 
 def test_make_ln_net_other_seed_other_weights(labs):
-    _started(labs, "make_ln_net")
+    started(labs, "make_ln_net")
     import torch
 
     a, b = (labs.make_ln_net(1.0, in_features=20, seed=s) for s in (3, 4))
@@ -672,7 +627,7 @@ def test_make_ln_net_other_seed_other_weights(labs):
 
 
 def test_make_ln_net_builds_with_the_norm_cls_it_is_given(labs):
-    _started(labs, "make_ln_net")
+    started(labs, "make_ln_net")
     from torch import nn
 
     class LayerNorm(nn.LayerNorm):  # someone's own LayerNorm class
@@ -697,7 +652,7 @@ def test_train_losses_match_stored_values(labs, stored):
 
 
 def test_train_losses_start_with_the_untrained_loss_and_go_on_past_one_epoch(labs):
-    _started(labs, "train_losses")
+    started(labs, "train_losses")
     import torch
     from torch import nn
 
@@ -770,7 +725,7 @@ def test_torch_ops_match_stored_values(labs, stored):
 
 
 def test_torch_ops_keep_dtype_and_autograd(labs):
-    _started(labs, "layer_norm_torch_ops")
+    started(labs, "layer_norm_torch_ops")
     import torch
 
     c = _impl_inputs()
@@ -791,7 +746,7 @@ def test_torch_ops_keep_dtype_and_autograd(labs):
 
 
 def test_harness_lists_every_implementation_and_they_agree(labs):
-    _started(labs, "layer_norm_rows_loop", "normalize_per_sample", "layer_norm_torch_ops")
+    started(labs, "layer_norm_rows_loop", "normalize_per_sample", "layer_norm_torch_ops")
     impls = lab_tools.implementations(labs)
     rows = lab_tools.compare_implementations(impls, shape=(16, 24), repeats=0)
     names = [r["name"] for r in rows]
@@ -835,7 +790,7 @@ def test_make_deep_mlp_stacks_linear_layer_norm_relu_in_order(labs):
 @pytest.mark.parametrize("init", ["default", "xavier", "kaiming", "normal"])
 def test_make_deep_mlp_draws_its_weights_by_the_scheme(labs, init):
     """Each hidden layer's weights against what torch.nn.init (or nn.Linear) draws for that shape."""
-    _started(labs, "make_deep_mlp")
+    started(labs, "make_deep_mlp")
     import torch
     from torch import nn
 
@@ -887,7 +842,7 @@ def test_grad_norms_per_layer_match_stored_values(labs, stored):
 
 
 def test_grad_norms_per_layer_leave_no_hook_behind(labs):
-    _started(labs, "grad_norms_per_layer")
+    started(labs, "grad_norms_per_layer")
     import torch
 
     c = _net_batch_inputs()
@@ -927,7 +882,7 @@ def test_layer_outputs_match_stored_values(labs, stored):
 
 
 def test_layer_outputs_are_the_relu_outputs_and_leave_the_model_as_found(labs):
-    _started(labs, "layer_outputs")
+    started(labs, "layer_outputs")
     import torch
 
     model = kit_deep_net(1)
@@ -965,7 +920,7 @@ def test_layer_outputs_are_the_relu_outputs_and_leave_the_model_as_found(labs):
 
 
 def test_make_optimizer_builds_sgd_and_adam_with_lr_and_weight_decay(labs):
-    _started(labs, "make_optimizer")
+    started(labs, "make_optimizer")
     import torch
 
     fast_torch.skip_compiler_marks()

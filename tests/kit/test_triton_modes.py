@@ -74,3 +74,67 @@ def test_the_group_has_cuda_cases_for_parity_and_determinism():
     names = {c.name for c in cuda}
     assert {"cuda_module", "cuda_deterministic_gradients"} <= names
     assert {c.driver for c in cuda} == {"kernels", "module"}
+
+
+_LAUNCH_ONCE = r"""
+import os, sys
+os.environ["TRITON_INTERPRET"] = "1"
+import torch
+import triton
+import triton.language as tl
+from triton.runtime import interpreter
+from exercises.feedback.triton import patch_each_launch_once
+from solutions import layer_norm_triton as ref
+
+program_id, arange = tl.program_id, tl.arange  # builtins: the interpreter points them at numpy during a launch
+calls = [0]
+stock = interpreter._patch_lang
+def counted(fn):
+    calls[0] += 1
+    return stock(fn)
+interpreter._patch_lang = counted
+
+
+@triton.jit
+def _helper(v):  # a @triton.jit function of the learner's own, called inside a kernel
+    return tl.sum(v, axis=0) * 2.0
+
+
+@triton.jit
+def _kernel(x_ptr, out_ptr, N: tl.constexpr):
+    i = tl.program_id(0)
+    v = tl.load(x_ptr + i * N + tl.arange(0, N))
+    tl.store(out_ptr + i, _helper(v) + tl.max(v, axis=0))
+
+
+def run():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(5, 300, generator=g)
+    w, b, dy = torch.rand(300, generator=g) + 0.5, torch.randn(300, generator=g), torch.randn(5, 300, generator=g)
+    y, mean, rstd = ref.layer_norm_fwd(x, w, b, 1e-5)
+    dx, dw, db = ref.layer_norm_bwd(dy, x, w, mean, rstd)
+    out = torch.empty(5)
+    _kernel[(5,)](x[:, :256].contiguous(), out, N=256)
+    return [t.clone() for t in (y, mean, rstd, dx, dw, db, out)]
+
+
+before = run()
+n_before, calls[0] = calls[0], 0
+assert patch_each_launch_once() and patch_each_launch_once()  # applies, once
+after = run()
+assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True)), "outputs differ"
+assert tl.program_id is program_id and tl.arange is arange, "triton.language left patched after a launch"
+print(n_before, calls[0])
+"""
+
+
+def test_the_learner_interpreter_speed_up_changes_no_number(tmp_path):
+    """exercises/feedback/triton.patch_each_launch_once (the public tests' Triton set-up): the reference's
+    kernels and a kernel calling a @triton.jit helper of its own give bit-identical outputs with and without
+    it, and the interpreter's set-up of triton.language runs once per launch instead of at every nested call."""
+    n_before, n_after = map(int, _run(_LAUNCH_ONCE, tmp_path).split())
+    launches = 4  # fwd, bwd dx, bwd dw/db, the helper kernel
+    assert n_before > 3 * launches, (
+        n_before
+    )  # tl.sum, tl.max and the helper repeat it inside each launch
+    assert launches <= n_after < n_before / 2, (n_before, n_after)
