@@ -44,6 +44,9 @@ GROUPS = (
 )
 COMMANDS = {**{g: ["-m", g] for g in GROUPS}, "whole suite": []}
 GOALS = {**{g: 2.0 for g in GROUPS}, "whole suite": 5.0}
+# What every torch group pays before its first test (pytest's start and `import torch`), timed in the same rounds:
+# the machine's speed of the hour, and what each group adds above it.
+FLOOR = ["-c", "import pytest, torch"]
 
 
 def release(rev: str | None, work: Path, python: str) -> Path:
@@ -95,12 +98,16 @@ def _clear_caches(tree: Path) -> None:
 
 
 def run_once(python: str, tree: Path, command: list[str], mode: str) -> tuple[float, int]:
-    """Wall seconds and exit code of one whole pytest process in ``tree``."""
+    """Wall seconds and exit code of one whole pytest process in ``tree`` (of ``python FLOOR`` for the floor)."""
     if mode == "nowrite":
         _clear_caches(tree)
+    if command == FLOOR:
+        argv = [python, *FLOOR]
+    else:
+        argv = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *command]
     start = time.perf_counter()
     proc = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *command],
+        argv,
         cwd=tree,
         env=_env(mode),
         capture_output=True,
@@ -135,6 +142,10 @@ def measure(
                     warmed -= {k for k in warmed if k[:2] == (b, t)}
                 seconds, _ = run_once(python, tree, COMMANDS[c], mode)
                 times.setdefault((b, t, c, mode), []).append(seconds)
+            if mode == "warm":  # the floor, once a round (the same interpreter for every bundle)
+                b = next(iter(bundles))
+                seconds, _ = run_once(python, bundles[b] / "correct", FLOOR, "warm")
+                times.setdefault((b, "floor", "floor", "warm"), []).append(seconds)
     return times
 
 
@@ -171,6 +182,14 @@ def table(
                 warm = statistics.median(times[(after, tree, c, "warm")])
                 row += " met |" if warm <= GOALS[c] else f" missed by {warm - GOALS[c]:.2f} s |"
             lines.append(row)
+    floor = times.get((after, "floor", "floor", "warm"))
+    if floor:
+        lines.append("")
+        lines.append(
+            f'Floor, timed in the same rounds: `python -c "{FLOOR[1]}"` {statistics.median(floor):.2f} s '
+            f"(min {min(floor):.2f}, max {max(floor):.2f}): pytest's start and `import torch`, in every torch "
+            "group's figure before its first test; what a group adds is its figure minus this."
+        )
     counts = ", ".join(f"{m} {runs[m]}" for m in modes)
     note = (
         f"Median of interleaved runs ({counts}), {os.cpu_count()} CPUs, on a learner release (`grader release`). "

@@ -45,10 +45,12 @@ def test_the_table_shows_medians_ratios_and_verdicts(bench):
         for command in bench.COMMANDS:
             times[("this", tree, command, "warm")] = [1.0, 3.0, 1.5]
             times[("old", tree, command, "warm")] = [3.0, 3.0, 3.0]
+    times[("this", "floor", "floor", "warm")] = [1.2, 1.0, 1.1]
     text = bench.table(times, ["this", "old"], ["warm"], {"warm": 3})
     assert "| `pytest -q -m labs` | correct | <= 2 s | 3.00 | 1.50 | 0.50 | met |" in text
     assert "| `pytest -q` | stubs | <= 5 s | 3.00 | 1.50 | 0.50 | met |" in text
     assert "Median of interleaved runs (warm 3)" in text
+    assert '`python -c "import pytest, torch"` 1.10 s (min 1.00, max 1.20)' in text
 
 
 def test_a_mode_can_be_timed_in_fewer_rounds(bench, monkeypatch, tmp_path):
@@ -61,3 +63,4 @@ def test_a_mode_can_be_timed_in_fewer_rounds(bench, monkeypatch, tmp_path):
     configs = 2 * len(bench.COMMANDS)
     assert all(len(times[k]) == (3 if k[3] == "warm" else 1) for k in times)
     assert calls.count("nowrite") == configs
+    assert len(times[("this", "floor", "floor", "warm")]) == 3  # the floor, once in each warm round
