@@ -1,4 +1,5 @@
-"""Root conftest: loads normlab's pytest plugin (tests/plugin.py) for every invocation, so `--impl` is known
-whatever paths are given on the command line."""
+"""Root conftest: loads normlab's pytest plugins for every invocation, so `--impl` is known whatever paths are
+given on the command line: tests/plugin.py (the module under test, stubs, feedback, the scoreboard) and
+tests/parallel.py (`--jobs`: the tests on both cores)."""
 
-pytest_plugins = ("tests.plugin",)
+pytest_plugins = ("tests.plugin", "tests.parallel")

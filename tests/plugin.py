@@ -176,42 +176,59 @@ def load_impl(impl: str, group: str) -> ModuleType:
 _modules: dict[tuple[str, str], ModuleType] = {}
 
 
-def _module(request: pytest.FixtureRequest, group: str) -> ModuleType:
-    key = (_impl(request.config), group)
+def _load_group(config: pytest.Config, group: str) -> ModuleType:
+    """The module under test of ``group`` (imported once per session). For layer_norm_triton: skipped, with
+    the reason, where Triton cannot be imported."""
+    key = (_impl(config), group)
     if key not in _modules:
+        if group == "layer_norm_triton":
+            use_triton_interpreter()  # before triton is first imported: triton.language decorates kernels
+            why = triton_unavailable()
+            if why:
+                pytest.skip(f"layer_norm_triton not available here: {why}")
+            patch_each_launch_once()  # the interpreter's repeated set-up within a launch: a third of its time
         _modules[key] = load_impl(*key)
         torch_for_small_tests()  # a torch group: torch is imported now
     return _modules[key]
 
 
+def warm_module(config: pytest.Config, group: str) -> None:
+    """Import the module under test of ``group`` ahead of its tests (tests/parallel.py, before its fork).
+    Nothing is decided here: if the import fails, the group's fixture meets the same failure in a test."""
+    try:
+        _load_group(config, group)
+    except (Exception, pytest.skip.Exception, SystemExit):  # noqa: S110 -- the fixture reports it
+        pass
+
+
 @pytest.fixture(scope="session")
 def ln(request: pytest.FixtureRequest) -> ModuleType:
     """The layer_norm module under test (numpy)."""
-    return _module(request, "layer_norm")
+    return _load_group(request.config, "layer_norm")
 
 
 @pytest.fixture(scope="session")
 def ln_torch(request: pytest.FixtureRequest) -> ModuleType:
     """The layer_norm_torch module under test."""
-    return _module(request, "layer_norm_torch")
+    return _load_group(request.config, "layer_norm_torch")
 
 
 @pytest.fixture(scope="session")
 def init(request: pytest.FixtureRequest) -> ModuleType:
     """The initializers module under test."""
-    return _module(request, "initializers")
+    return _load_group(request.config, "initializers")
 
 
 @pytest.fixture(scope="session")
 def hist(request: pytest.FixtureRequest) -> ModuleType:
     """The histograms module under test."""
-    return _module(request, "histograms")
+    return _load_group(request.config, "histograms")
 
 
 @pytest.fixture(scope="session")
 def labs(request: pytest.FixtureRequest) -> ModuleType:
     """The labs module under test."""
-    return _module(request, "labs")
+    return _load_group(request.config, "labs")
 
 
 def triton_unavailable() -> str | None:
@@ -226,12 +243,7 @@ def triton_unavailable() -> str | None:
 @pytest.fixture(scope="session")
 def ln_triton(request: pytest.FixtureRequest) -> ModuleType:
     """The layer_norm_triton module under test; skipped, with the reason, where Triton cannot be imported."""
-    use_triton_interpreter()  # before triton is first imported: triton.language decorates kernels too
-    why = triton_unavailable()
-    if why:
-        pytest.skip(f"layer_norm_triton not available here: {why}")
-    patch_each_launch_once()  # the interpreter's repeated set-up within a launch: a third of its time
-    return _module(request, "layer_norm_triton")
+    return _load_group(request.config, "layer_norm_triton")
 
 
 # --- collection: kit tests only when asked for; gpu tests skip without CUDA --------------------------
