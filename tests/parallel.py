@@ -189,11 +189,13 @@ class _State:
         self.record: dict[str, Any] = {"tests": {}, "fixtures": {}, "torch": {}, "last": {}}
         self.durations: dict[str, float] = {}  # this run: nodeid -> own seconds
         self.fixtures: dict[str, float] = {}  # this run: fixture key -> seconds of its set-up
-        self.setting_up: dict[
-            str, float
-        ] = {}  # the current test's shared fixtures, until its report
+        # the set-ups of shared fixtures during the current test's set-up, until its report
+        self.setting_up: dict[str, float] = {}
         self.key = "-"
         self.last: dict[str, Any] = {}  # how this run ran: processes, cut, tests, why
+        self.order: dict[
+            str, int
+        ] = {}  # after a run on two processes: nodeid -> place in collection
 
 
 _state = _State()
@@ -220,7 +222,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
     report = yield
     if call.when == "setup" and _state.setting_up:
-        report.normlab_fixtures = dict(_state.setting_up)  # travels with the report (JSON)
+        report.normlab_fixtures = dict(_state.setting_up)  # travels with the report to the first
     _state.setting_up = {}
     return report
 
@@ -270,14 +272,25 @@ def pytest_runtestloop(session: pytest.Session) -> object:
         return None
     threads = _threads()
     _warm(session, items)
-    if (
-        _threads() > threads
-    ):  # importing the modules under test started a thread pool: a fork may hang
+    if _threads() > threads:
+        # importing the modules under test started threads (a thread pool): a fork could leave it broken
         _state.last["why"] = "a thread pool started before the fork"
         return None
     at = cut(items, _state.record)
     _state.last.update(processes=2, cut=at)
+    _state.order = {item.nodeid: i for i, item in enumerate(items)}
     return _run_two(session, items[:at], items[at:])
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any) -> Any:
+    """Before pytest writes its summary (failures, errors, warnings, the short summary): the reports in the
+    order of the tests, as one process gives them, not in the order the two processes ended them."""
+    if _state.order:
+        place = _state.order
+        for reports in terminalreporter.stats.values():
+            reports.sort(key=lambda r: place.get(getattr(r, "nodeid", None), -1))
+    return (yield)
 
 
 def _warm(session: pytest.Session, items: list[pytest.Item]) -> None:

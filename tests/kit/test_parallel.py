@@ -85,6 +85,13 @@ def test_two_processes_report_what_one_does(bundle, tmp_path, files):
         -3000:
     ]
     assert _what_it_says(two.stdout) == _what_it_says(one.stdout)
+    # the short summary in the same order: the tests' own, not the order in which the processes ended them
+    one_says, two_says = (
+        [line for line in p.stdout.splitlines() if re.match(r"^(PASSED|FAILED|SKIPPED) ", line)]
+        for p in (one, two)
+    )
+    assert one_says
+    assert two_says == one_says
     assert ("FAILED" in two.stdout) == (files == "mutant")
 
 
