@@ -20,8 +20,9 @@ the run as usual: one progress line, one summary, one exit status, as in a run o
 - One process, the usual way, with ``--jobs 1`` and whenever a run asks for something a second process
   would garble: ``--pdb``/``--trace``, ``-x``/``--maxfail``, ``-s``, ``--stepwise``, ``--hint-level N``
   (each hint once per run), live logging, ``--collect-only``, coverage, pytest-xdist (``-p xdist``), the
-  kit's own tests; also on one core and where there is no ``fork`` (Windows; macOS, where forking a process
-  that loaded Apple's frameworks is unsafe). ``--jobs 2`` asks for two processes whatever the durations say.
+  kit's own tests; also on one core, where there is no safe ``fork`` (Windows; macOS, where forking a
+  process that loaded Apple's frameworks is unsafe) and where other threads run (``pytest.main()`` in a
+  notebook's kernel: a forked copy of a thread's lock could never be released). ``--jobs 2`` asks for two processes whatever the durations say.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -74,6 +76,7 @@ def why_one_process(session: pytest.Session, record: dict[str, Any]) -> str | No
         ((config.getoption("--hint-level", 0) or 0) > 0, "--hint-level"),
         (bool(config.getoption("log_cli_level", None)) or _ini_true(config, "log_cli"), "log_cli"),
         ("coverage" in sys.modules, "coverage"),
+        (threading.active_count() > 1, "other threads are running (a notebook's kernel, an IDE)"),
         (
             config.pluginmanager.hasplugin("dsession") or hasattr(config, "workerinput"),
             "pytest-xdist",
@@ -311,6 +314,13 @@ def _warm(session: pytest.Session, items: list[pytest.Item]) -> None:
     for group in GROUPS:
         if any(item.get_closest_marker(group) for item in items):
             warm_module(session.config, group)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None and any(
+        {"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"} & set(item.fixturenames)
+        for item in items
+        if hasattr(item, "fixturenames")
+    ):
+        factory.getbasetemp()  # one base folder for both processes' temporary folders
 
 
 def _run(items: list[pytest.Item], on_each=None) -> None:
