@@ -1,7 +1,7 @@
 """Learner feedback latency on a learner release: every group's public tests and the whole suite, median of N.
 
     python benchmarks/feedback.py [--runs 5] [--nowrite-runs N] [--vs REV] [--modes warm,nowrite] [--python PY]
-        [--markdown]
+        [--markdown] [--no-one-process]
 
 What a learner runs, where a learner runs it: `grader release` writes the learner bundle (stubs, public tests,
 stored values, data, its own pyproject), so tests/kit/ is not collected and no instructor plugin is configured.
@@ -19,6 +19,10 @@ learner suite). Whole processes are timed, interpreter start included, in two mo
 the correct tree) and times it in the same rounds: the "before" column and the after/before ratio. Rounds are
 interleaved (each round runs every configuration once), so machine drift hits every column alike. The goals
 (issue #29): each group <= 2 s and the whole suite <= 5 s, warm, on 2 cores, on the correct tree and on the stubs.
+A learner's run uses both cores (tests/parallel.py: after collection the run forks and a second process runs the
+other half of the tests; the halves are balanced with the previous run's times, kept in the tree's
+.pytest_cache/normlab/, as a learner's repeated runs keep them). The same rounds also time this tree's runs with
+`--jobs 1` (warm), the "one process" column: what the second process gives, and what the rest of the work gives.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ GOALS = {**{g: 2.0 for g in GROUPS}, "whole suite": 5.0}
 # the machine's speed of the hour, and what each group adds above it. It ends as the kit's pytest runs end once
 # torch is imported (os._exit after the exit handlers, tests/plugin.py): without Python's teardown of torch.
 FLOOR = ["-c", "import os, pytest, torch; os._exit(0)"]
+ONE = "--jobs 1"  # the suffix of a bundle timed in one process
 
 
 def release(rev: str | None, work: Path, python: str) -> Path:
@@ -123,11 +128,17 @@ def measure(
     modes: list[str],
     runs: int,
     runs_of: dict[str, int] | None = None,
+    one_process: tuple[str, ...] = (),
 ) -> dict[tuple, list[float]]:
     """{(bundle, tree, command, mode): [seconds]}: ``runs`` rounds, a mode in ``runs_of`` timed only in that
     many of them. A warm run is preceded by one uncounted run of the same command whenever its tree's caches
-    were cleared (a nowrite run clears them) or never written."""
+    were cleared (a nowrite run clears them) or never written. A bundle named in ``one_process`` is also timed
+    warm with `--jobs 1`, as bundle "<name> --jobs 1"."""
     configs = [(b, t, c) for b in bundles for t in ("correct", "stubs") for c in COMMANDS]
+    configs += [
+        (f"{b} {ONE}", t, c) for b in one_process for t in ("correct", "stubs") for c in COMMANDS
+    ]
+    bundles = {**bundles, **{f"{b} {ONE}": bundles[b] for b in one_process}}
     warmed: set[tuple] = set()
     times: dict[tuple, list[float]] = {}
     for k in range(runs):
@@ -135,13 +146,16 @@ def measure(
             if k >= (runs_of or {}).get(mode, runs):
                 continue
             for b, t, c in configs:
+                if b.endswith(ONE) and mode != "warm":
+                    continue
                 tree = bundles[b] / t
+                command = COMMANDS[c] + (["--jobs", "1"] if b.endswith(ONE) else [])
                 if mode == "warm" and (b, t, c) not in warmed:
-                    run_once(python, tree, COMMANDS[c], "warm")
+                    run_once(python, tree, command, "warm")
                     warmed.add((b, t, c))
                 if mode == "nowrite":
-                    warmed -= {k for k in warmed if k[:2] == (b, t)}
-                seconds, _ = run_once(python, tree, COMMANDS[c], mode)
+                    warmed -= {k for k in warmed if bundles[k[0]] == bundles[b] and k[1] == t}
+                seconds, _ = run_once(python, tree, command, mode)
                 times.setdefault((b, t, c, mode), []).append(seconds)
             if mode == "warm":  # the floor, once a round (the same interpreter for every bundle)
                 b = next(iter(bundles))
@@ -163,6 +177,10 @@ def table(
         else:
             head += f" {m} s (min–max) |"
             rule += "---:|"
+    one = any(k[0] == f"{after} {ONE}" for k in times)
+    if one:
+        head += " after warm, one process (`--jobs 1`) s |"
+        rule += "---:|"
     head += " verdict (warm) |"
     rule += "---|"
     lines = [head, rule]
@@ -179,6 +197,8 @@ def table(
                     row += f" {statistics.median(a) / statistics.median(b):.2f} |"
                 else:
                     row += f" {statistics.median(a):.2f} ({min(a):.2f}–{max(a):.2f}) |"
+            if one:
+                row += f" {statistics.median(times[(f'{after} {ONE}', tree, c, 'warm')]):.2f} |"
             if "warm" in modes:
                 warm = statistics.median(times[(after, tree, c, "warm")])
                 row += " met |" if warm <= GOALS[c] else f" missed by {warm - GOALS[c]:.2f} s |"
@@ -213,6 +233,9 @@ def main() -> int:
     )
     parser.add_argument("--python", default=sys.executable, help="the interpreter a learner runs")
     parser.add_argument("--markdown", action="store_true", help="print the markdown table only")
+    parser.add_argument(
+        "--no-one-process", action="store_true", help="do not time this tree with --jobs 1"
+    )
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     work = Path(tempfile.mkdtemp(prefix="normlab-feedback-"))
@@ -223,7 +246,8 @@ def main() -> int:
         runs_of = {m: args.runs for m in modes}
         if args.nowrite_runs is not None and "nowrite" in runs_of:
             runs_of["nowrite"] = min(args.runs, args.nowrite_runs)
-        times = measure(args.python, bundles, modes, args.runs, runs_of)
+        one = () if args.no_one_process or "warm" not in modes else ("this",)
+        times = measure(args.python, bundles, modes, args.runs, runs_of, one)
         text = table(times, list(bundles), modes, runs_of)
         print(text if args.markdown else text + f"\n\n(interpreter: {args.python})")
     finally:

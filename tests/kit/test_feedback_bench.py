@@ -64,3 +64,24 @@ def test_a_mode_can_be_timed_in_fewer_rounds(bench, monkeypatch, tmp_path):
     assert all(len(times[k]) == (3 if k[3] == "warm" else 1) for k in times)
     assert calls.count("nowrite") == configs
     assert len(times[("this", "floor", "floor", "warm")]) == 3  # the floor, once in each warm round
+
+
+def test_the_one_process_column_times_jobs_1_warm(bench, monkeypatch, tmp_path):
+    """The same tree with `--jobs 1` in the same rounds (warm only), shown beside the two-process figure."""
+    calls = []
+    monkeypatch.setattr(
+        bench,
+        "run_once",
+        lambda python, tree, command, mode: calls.append((tuple(command), mode)) or (1.0, 0),
+    )
+    times = bench.measure("python", {"this": tmp_path}, ["warm", "nowrite"], 2, None, ("this",))
+    one = [k for k in times if k[0] == "this --jobs 1"]
+    assert len(one) == 2 * len(bench.COMMANDS)
+    assert all(k[3] == "warm" and len(times[k]) == 2 for k in one)
+    assert (
+        all(command[-2:] == ("--jobs", "1") for command, mode in calls if mode == "nowrite")
+        is False
+    )
+    assert ((*bench.COMMANDS["labs"], "--jobs", "1"), "warm") in calls
+    text = bench.table(times, ["this"], ["warm", "nowrite"], {"warm": 2, "nowrite": 2})
+    assert "one process (`--jobs 1`)" in text
