@@ -134,7 +134,9 @@ def _table(path: Path, lines: list[bytes] | tuple[bytes, ...]) -> tuple[np.ndarr
         try:  # a file of decimals ("3.0"), or not numbers at all: the checks below say which
             table = np.loadtxt(io.BytesIO(text), delimiter=",", dtype=np.float64, ndmin=2)
         except ValueError as exc:
-            raise _problem(p, f"it is not a CSV of numbers with one image per row ({exc})") from None
+            raise _problem(
+                p, f"it is not a CSV of numbers with one image per row ({exc})"
+            ) from None
     if table.shape[0] == 0 or table.shape[1] != PIXELS + 1:
         why = f"expected rows of {PIXELS + 1} values (784 pixels, a label), got shape {table.shape}"
         raise _problem(p, why)
