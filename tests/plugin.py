@@ -197,7 +197,9 @@ def warm_module(config: pytest.Config, group: str) -> None:
     Nothing is decided here: if the import fails, the group's fixture meets the same failure in a test."""
     try:
         _load_group(config, group)
-    except (Exception, pytest.skip.Exception, SystemExit):  # noqa: S110 -- the fixture reports it
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: S110 -- an error, a skip, sys.exit(), pytest.fail(): the fixture reports it
         pass
 
 

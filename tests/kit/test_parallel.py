@@ -63,6 +63,17 @@ def _what_it_says(out: str) -> list[str]:
     return sorted(lines)
 
 
+def _errors_it_says(out: str) -> list[str]:
+    """The error lines of a run (pytest's "E   ..." and the learner's file and line), each once."""
+    return sorted(
+        {
+            line.rstrip()
+            for line in out.splitlines()
+            if line.startswith("E ") or '.py", line' in line
+        }
+    )
+
+
 def _add_to_forward(module: Path, top: str, code: str) -> None:
     """Put ``top`` after the module's ``from __future__`` line and ``code`` at the start of its first
     ``def forward(`` (LayerNormFunction.forward)."""
@@ -81,7 +92,7 @@ def _copy(bundle: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("files", ["references", "mutant", "stubs", "warning"])
+@pytest.mark.parametrize("files", ["references", "mutant", "stubs", "warning", "syntax error"])
 def test_two_processes_report_what_one_does(bundle, tmp_path, files):
     """The same tests, outcomes, messages, hints and warnings, the same exit status, the same order in the
     short summary; and the run really was split."""
@@ -91,6 +102,9 @@ def test_two_processes_report_what_one_does(bundle, tmp_path, files):
         module.write_text(get_mutant("layer_norm_torch_dx_no_mean_term").source())
     elif files == "stubs":  # a learner's first run: NOT IMPLEMENTED YET
         module.write_text((ROOT / "exercises" / f"{GROUP}.py").read_text())
+    elif files == "syntax error":
+        # a learner mid-edit: the module fails to import (before the fork too, where nothing is reported)
+        module.write_text(module.read_text() + "\ndef half_written(:\n")
     elif files == "warning":  # a warning raised in the tests of both processes
         _add_to_forward(
             module,
@@ -101,18 +115,29 @@ def test_two_processes_report_what_one_does(bundle, tmp_path, files):
     two = _pytest(folder, "-m", GROUP, "--jobs", "2")
     assert _record(folder)["last"]["processes"] == 2
     assert 0 < _record(folder)["last"]["cut"] < _record(folder)["last"]["tests"]
-    assert two.returncode == one.returncode == (1 if files in ("mutant", "stubs") else 0), (
-        two.stdout[-3000:]
-    )
-    assert _what_it_says(two.stdout) == _what_it_says(one.stdout)
+    failing = ("mutant", "stubs", "syntax error")
+    assert two.returncode == one.returncode == (1 if files in failing else 0), two.stdout[-3000:]
+    if files == "syntax error":
+        # the first test of each process to meet the failing module shows pytest's full traceback, later ones
+        # its shorter re-raise of the cached error: two processes, one more long form. What each test says
+        # (the error, where in the learner's file) is the same.
+        assert any("SyntaxError" in line for line in _errors_it_says(one.stdout))
+        assert _errors_it_says(two.stdout) == _errors_it_says(one.stdout)
+    else:
+        assert _what_it_says(two.stdout) == _what_it_says(one.stdout)
     # the short summary in the same order: the tests' own, not the order in which the processes ended them
     one_says, two_says = (
-        [line for line in p.stdout.splitlines() if re.match(r"^(PASSED|FAILED|SKIPPED) ", line)]
+        [
+            line
+            for line in p.stdout.splitlines()
+            if re.match(r"^(PASSED|FAILED|ERROR|SKIPPED) ", line)
+        ]
         for p in (one, two)
     )
     assert one_says
     assert two_says == one_says
     assert ("FAILED" in two.stdout) == (files == "mutant")
+    assert ("SyntaxError" in two.stdout) == (files == "syntax error")
     assert ("notimpl" in two.stdout.splitlines()[-1]) == (files == "stubs")
     assert ("a note from forward" in two.stdout) == (files == "warning")
 
