@@ -1,7 +1,7 @@
 """Both cores for one pytest run (loaded by the root conftest.py with tests/plugin.py): ``--jobs``.
 
-Every torch group pays ~1.2 s before its first test (pytest's start, ``import torch``), and the tests after
-it run on one core while the other waits. So, once the tests are collected, the run forks: the second
+Every torch group pays about a second before its first test (pytest's start, ``import torch``), and the
+tests after it run on one core while the other waits. So, once the tests are collected, the run forks: the second
 process inherits everything already imported (torch, Triton, your modules: a fork costs ~10 ms, not the
 second's worth of imports a new process would pay), runs the second half of the tests, and sends each
 report back to the first, which runs the first half, prints the second's reports as they arrive, and ends
@@ -22,7 +22,8 @@ the run as usual: one progress line, one summary, one exit status, as in a run o
   (each hint once per run), live logging, ``--collect-only``, coverage, pytest-xdist (``-p xdist``), the
   kit's own tests; also on one core, where there is no safe ``fork`` (Windows; macOS, where forking a
   process that loaded Apple's frameworks is unsafe) and where other threads run (``pytest.main()`` in a
-  notebook's kernel: a forked copy of a thread's lock could never be released). ``--jobs 2`` asks for two processes whatever the durations say.
+  notebook's kernel: a forked copy of a thread's lock could never be released). ``--jobs 2`` asks for two
+  processes whatever the durations say.
 """
 
 from __future__ import annotations
@@ -473,13 +474,15 @@ class _Receiver:
             )
             hook.pytest_runtest_logreport(report=report)
         elif event == "warning":
+            category = _category(*message["category"])
+            try:
+                warning = category(message["message"])
+            except Exception:  # a warning class of its own that takes other arguments
+                category, warning = UserWarning, UserWarning(message["message"])
             hook.pytest_warning_recorded.call_historic(
                 kwargs={
                     "warning_message": warnings.WarningMessage(
-                        _category(*message["category"])(message["message"]),
-                        _category(*message["category"]),
-                        message["filename"],
-                        message["lineno"],
+                        warning, category, message["filename"], message["lineno"]
                     ),
                     "when": message["when"],
                     "nodeid": message["nodeid"],

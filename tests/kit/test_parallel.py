@@ -250,3 +250,34 @@ def test_one_process_while_other_threads_run(monkeypatch):
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 3)
     why = parallel.why_one_process(_session(), {"tests": {}, "fixtures": {}, "torch": {}})
     assert why == "other threads are running (a notebook's kernel, an IDE)"
+
+
+class _OddWarning(UserWarning):
+    def __init__(self, code: int, text: str) -> None:  # not the usual Warning(message)
+        super().__init__(f"{code}: {text}")
+
+
+def test_a_warning_of_any_class_is_replayed(monkeypatch):
+    """A warning raised in the second process reaches the first's warnings summary, even of a class that
+    cannot be rebuilt from its message (then as a UserWarning with the same text)."""
+    seen = []
+    hook = SimpleNamespace(
+        pytest_warning_recorded=SimpleNamespace(call_historic=lambda kwargs: seen.append(kwargs))
+    )
+    receiver = parallel._Receiver(SimpleNamespace(hook=hook), -1, [])
+    for category in (DeprecationWarning, _OddWarning):
+        receiver._replay(
+            {
+                "event": "warning",
+                "message": "7: a note",
+                "category": [category.__module__, category.__qualname__],
+                "filename": "exercises/x.py",
+                "lineno": 3,
+                "when": "runtest",
+                "nodeid": "tests/test_x.py::test_a",
+                "location": None,
+            }
+        )
+    assert [k["warning_message"].category for k in seen] == [DeprecationWarning, UserWarning]
+    assert all(str(k["warning_message"].message) == "7: a note" for k in seen)
+    assert seen[0]["nodeid"] == "tests/test_x.py::test_a"
