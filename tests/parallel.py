@@ -169,10 +169,9 @@ def cut(items: list[pytest.Item], record: dict[str, Any]) -> int:
 
 
 def _groups_key(items: list[pytest.Item]) -> str:
-    from tests.plugin import GROUPS
+    from tests.plugin import _group
 
-    present = {g for item in items for g in GROUPS if item.get_closest_marker(g)}
-    return ",".join(sorted(present)) or "-"
+    return ",".join(sorted({_group(item) for item in items} - {""})) or "-"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -301,19 +300,16 @@ def _warm(session: pytest.Session, items: list[pytest.Item]) -> None:
     """Import the modules under test (and torch, where the previous run of these groups needed it) before
     the fork, once for both processes. Nothing here decides a test: a failure is left for the test's fixture
     to meet and report."""
-    from tests.plugin import GROUPS, warm_module
+    from tests.plugin import GROUPS, _group, warm_module
 
     if _state.record["torch"].get(_state.key) and "torch" not in sys.modules:
-        try:
+        try:  # set to one thread by warm_module's loading, as by a fixture's
             import torch  # noqa: F401
-
-            from tests.plugin import torch_for_small_tests
-
-            torch_for_small_tests()
         except Exception:  # noqa: S110 -- a broken torch is met, and reported, by the tests that need it
             pass
+    present = {_group(item) for item in items}
     for group in GROUPS:
-        if any(item.get_closest_marker(group) for item in items):
+        if group in present:
             warm_module(session.config, group)
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None and any(
@@ -403,10 +399,10 @@ class _Sender:
             data = data[os.write(self.fd, data) :]
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple) -> None:
-        self._send({"event": "start", "nodeid": nodeid, "location": list(location)})
+        self._send({"event": "start", "nodeid": nodeid, "location": location})
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple) -> None:
-        self._send({"event": "finish", "nodeid": nodeid, "location": list(location)})
+        self._send({"event": "finish", "nodeid": nodeid, "location": location})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
@@ -423,7 +419,7 @@ class _Sender:
                 "lineno": warning_message.lineno,
                 "when": when,
                 "nodeid": nodeid,
-                "location": list(location) if location else None,
+                "location": location,
             }
         )
 
@@ -459,15 +455,11 @@ class _Receiver:
         hook, event = self.config.hook, message["event"]
         if event == "start":
             self.started = message["nodeid"]
-            hook.pytest_runtest_logstart(
-                nodeid=message["nodeid"], location=tuple(message["location"])
-            )
+            hook.pytest_runtest_logstart(nodeid=message["nodeid"], location=message["location"])
         elif event == "finish":
             self.finished.add(message["nodeid"])
             self.started = None
-            hook.pytest_runtest_logfinish(
-                nodeid=message["nodeid"], location=tuple(message["location"])
-            )
+            hook.pytest_runtest_logfinish(nodeid=message["nodeid"], location=message["location"])
         elif event == "report":
             report = hook.pytest_report_from_serializable(
                 config=self.config, data=message["report"]
@@ -486,7 +478,7 @@ class _Receiver:
                     ),
                     "when": message["when"],
                     "nodeid": message["nodeid"],
-                    "location": tuple(message["location"]) if message["location"] else None,
+                    "location": message["location"],
                 }
             )
 
