@@ -148,10 +148,13 @@ class ZygoteClient:
         return self.proc is not None and self.proc.poll() is None and not self._dead
 
     def _read(self) -> None:
-        assert self.ctrl is not None
+        # the socket is held here: close() may clear self.ctrl while this thread is between two reads, and a
+        # read on the closed socket then ends the loop (OSError) instead of failing on None
+        ctrl = self.ctrl
+        assert ctrl is not None
         while True:
             try:
-                data = self.ctrl.recv(MAX_MSG)
+                data = ctrl.recv(MAX_MSG)
             except OSError:
                 data = b""
             if not data:
